@@ -1,0 +1,24 @@
+"""Tell the user what to run next. Never touches the network: baking works offline."""
+
+import json
+
+# tojson output is wrapped in double quotes, so this must stay a ''' string.
+PROJECT_SLUG = json.loads(r'''{{ cookiecutter.project_slug | tojson }}''')  # fmt: skip
+
+NEXT_STEPS = f"""
+Created {PROJECT_SLUG}/. Next:
+
+    cd {PROJECT_SLUG}
+    make dev     # install, train the example model, serve it on http://localhost:3000
+    make test    # run the project's tests
+
+Then: git init && git add . && git commit -m "Start from cookiecutter-bentoml-eks"
+"""
+
+
+def main() -> None:
+    print(NEXT_STEPS)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""ASGI middleware wrapped around the BentoML app, outermost first in `service.py`."""

@@ -1,0 +1,57 @@
+"""A request id for every request, echoed in the response, and one JSON access line."""
+
+import logging
+import re
+import time
+import uuid
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..json_logging import REQUEST_ID
+
+logger = logging.getLogger(__name__)
+
+REQUEST_ID_HEADER = b"x-request-id"
+# A caller's id is kept only if it is short and plain, so it cannot forge log fields.
+VALID_REQUEST_ID = re.compile(rb"[A-Za-z0-9._-]{1,64}")
+# Probes and scrapes arrive every few seconds; log them only at DEBUG.
+QUIET_PATHS = frozenset({"/livez", "/readyz", "/healthz", "/metrics"})
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope["headers"]).get(REQUEST_ID_HEADER, b"")
+        request_id = incoming.decode() if VALID_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        token = REQUEST_ID.set(request_id)
+        status = 500  # stays 500 if the app fails before it starts a response
+        started = time.perf_counter()
+
+        async def send_with_request_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", ()), (REQUEST_ID_HEADER, request_id.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_request_id)
+        finally:
+            logger.log(
+                logging.DEBUG if scope["path"] in QUIET_PATHS else logging.INFO,
+                "request served",
+                extra={
+                    "fields": {
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "status": status,
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+                    }
+                },
+            )
+            REQUEST_ID.reset(token)

@@ -1,0 +1,85 @@
+"""The HTTP service: validated batches in, class and probabilities per record out.
+
+Serve with `make serve`, or `bentoml serve {{ cookiecutter.package_name }}.service:Classifier`.
+"""
+
+import logging
+import threading
+
+import bentoml
+import numpy as np
+
+from .json_logging import configure_json_logging
+from .middleware.api_key import ApiKeyMiddleware
+from .middleware.request_context import RequestContextMiddleware
+from .middleware.request_limits import RequestLimitsMiddleware
+from .model_store import class_names, onnx_path
+from .onnx_model import OnnxClassifier
+from .settings import ApiKeySettings
+from .schemas import EXAMPLE_RECORD, FEATURE_NAMES, LIMITS, Prediction, PredictRequest, PredictResponse, Record
+
+logger = logging.getLogger(__name__)
+
+
+@bentoml.service(
+    traffic={"timeout": LIMITS.request_timeout_seconds, "max_concurrency": LIMITS.max_concurrency},
+    # RequestContextMiddleware writes the access log, as JSON with the request id.
+    logging={"access": {"enabled": False}},
+)
+class Classifier:
+    model_ref = bentoml.models.BentoModel(LIMITS.model_tag)
+
+    def __init__(self) -> None:
+        configure_json_logging(LIMITS.log_level)
+        # ApiKeyMiddleware reads the keys on first use; check them now, so a missing or
+        # weak key stops the service at start instead of failing its first request.
+        ApiKeySettings.from_environment()
+        stored_model = self.model_ref
+        self.model_version = str(stored_model.tag)
+        self.model = OnnxClassifier(
+            onnx_path(stored_model), class_names(stored_model), threads=LIMITS.inference_threads
+        )
+        self.warmed_up = threading.Event()
+        # Warm up off the event loop, so /livez answers while /readyz says "not yet".
+        threading.Thread(target=self.warm_up, name="warm-up", daemon=True).start()
+
+    def __is_ready__(self) -> bool:
+        """/readyz is 200 only once the model is loaded and has answered real inputs."""
+        return self.warmed_up.is_set()
+
+    def warm_up(self) -> None:
+        """Run the smallest and the largest batch, so first requests pay no allocation cost."""
+        example = [getattr(EXAMPLE_RECORD, name) for name in FEATURE_NAMES]
+        batches = [np.array([example] * size, dtype=np.float32) for size in {1, LIMITS.max_batch_size}]
+        try:
+            for _ in range(LIMITS.warmup_rounds):
+                for batch in batches:
+                    self.model.predict(batch)
+        except Exception:
+            logger.exception("warm-up inference failed; the service stays not ready")
+            return
+        self.warmed_up.set()
+        logger.info("ready", extra={"fields": {"model_version": self.model_version}})
+
+    @bentoml.api(input_spec=PredictRequest)
+    async def predict(self, records: list[Record]) -> PredictResponse:
+        """Classify each record. Inference takes microseconds, so it runs on the event loop
+        rather than paying for a thread hop."""
+        features = np.array(
+            [[getattr(record, name) for name in FEATURE_NAMES] for record in records], dtype=np.float32
+        )
+        labels, probabilities = self.model.predict(features)
+        return PredictResponse(
+            model_version=self.model_version,
+            predictions=[
+                Prediction(label=label, probabilities=dict(zip(self.model.class_names, row.tolist(), strict=True)))
+                for label, row in zip(labels, probabilities, strict=True)
+            ],
+        )
+
+
+# Outermost first: every request gets an id and an access line, then must carry a key,
+# then must fit the body limits.
+Classifier.add_asgi_middleware(RequestContextMiddleware)
+Classifier.add_asgi_middleware(ApiKeyMiddleware)
+Classifier.add_asgi_middleware(RequestLimitsMiddleware, max_body_bytes=LIMITS.max_body_bytes)

@@ -1,0 +1,69 @@
+"""Service settings, read once from environment variables named SERVICE_<FIELD>.
+
+Nothing here has a switch that turns authentication off: the server refuses to start
+without an API key.
+"""
+
+import os
+from collections.abc import Mapping
+from typing import Annotated, Self
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+ENVIRONMENT_PREFIX = "SERVICE_"
+
+# A key shorter than this is guessable by brute force over the network.
+MIN_API_KEY_LENGTH = 32
+
+
+class SettingsError(ValueError):
+    """Raised with one line per bad environment variable, naming the variable."""
+
+
+class EnvironmentSettings(BaseModel):
+    """Base for settings read from SERVICE_* variables; unknown fields are impossible."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @classmethod
+    def from_environment(cls, environment: Mapping[str, str] = os.environ) -> Self:
+        values = {
+            field: environment[variable]
+            for field in cls.model_fields
+            if (variable := ENVIRONMENT_PREFIX + field.upper()) in environment
+        }
+        try:
+            return cls.model_validate(values)
+        except ValidationError as error:
+            lines = [
+                f"{ENVIRONMENT_PREFIX}{str(problem['loc'][0]).upper()}: {problem['msg']}"
+                for problem in error.errors(include_input=False)
+            ]
+            raise SettingsError("invalid service settings:\n  " + "\n  ".join(lines)) from None
+
+
+class ServiceSettings(EnvironmentSettings):
+    """Limits and tuning. Read at import time: the request schema and BentoML's traffic
+    settings are declared from them."""
+
+    model_tag: str = "classifier:latest"
+    max_batch_size: Annotated[int, Field(ge=1, le=100_000)] = 1_000
+    max_body_bytes: Annotated[int, Field(ge=1_024, le=64 * 1024 * 1024)] = 1024 * 1024
+    request_timeout_seconds: Annotated[int, Field(ge=1, le=600)] = 10
+    max_concurrency: Annotated[int, Field(ge=1, le=10_000)] = 64
+    inference_threads: Annotated[int, Field(ge=1, le=64)] = 1
+    warmup_rounds: Annotated[int, Field(ge=1, le=10_000_000)] = 20
+    log_level: Annotated[str, Field(pattern="^(DEBUG|INFO|WARNING|ERROR)$")] = "INFO"
+
+
+class ApiKeySettings(EnvironmentSettings):
+    """Keys accepted on prediction endpoints. Two at once, so a key can be rotated:
+    set the new key as SERVICE_API_KEY and keep the old one as SERVICE_API_KEY_PREVIOUS
+    until every client has switched, then remove it."""
+
+    api_key: Annotated[SecretStr, Field(min_length=MIN_API_KEY_LENGTH)]
+    api_key_previous: Annotated[SecretStr | None, Field(min_length=MIN_API_KEY_LENGTH)] = None
+
+    def accepted_keys(self) -> tuple[bytes, ...]:
+        keys = (self.api_key, self.api_key_previous)
+        return tuple(key.get_secret_value().encode() for key in keys if key is not None)
