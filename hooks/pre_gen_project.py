@@ -33,23 +33,66 @@ SUPPORTED_PYTHON_VERSIONS = ("3.11", "3.12")
 # Regions of the commercial `aws` partition. GovCloud, China and the European
 # Sovereign Cloud use other ARN partitions and endpoints the infra code does not handle.
 AWS_REGIONS = frozenset(
-    """
-    us-east-1 us-east-2 us-west-1 us-west-2 ca-central-1 ca-west-1 mx-central-1 sa-east-1
-    eu-central-1 eu-central-2 eu-west-1 eu-west-2 eu-west-3 eu-south-1 eu-south-2
-    eu-north-1 il-central-1 me-south-1 me-central-1 af-south-1 ap-east-1 ap-east-2
-    ap-south-1 ap-south-2 ap-northeast-1 ap-northeast-2 ap-northeast-3 ap-southeast-1
-    ap-southeast-2 ap-southeast-3 ap-southeast-4 ap-southeast-5 ap-southeast-6
-    ap-southeast-7
-    """.split()
+    [
+        "us-east-1",
+        "us-east-2",
+        "us-west-1",
+        "us-west-2",
+        "ca-central-1",
+        "ca-west-1",
+        "mx-central-1",
+        "sa-east-1",
+        "eu-central-1",
+        "eu-central-2",
+        "eu-west-1",
+        "eu-west-2",
+        "eu-west-3",
+        "eu-south-1",
+        "eu-south-2",
+        "eu-north-1",
+        "il-central-1",
+        "me-south-1",
+        "me-central-1",
+        "af-south-1",
+        "ap-east-1",
+        "ap-east-2",
+        "ap-south-1",
+        "ap-south-2",
+        "ap-northeast-1",
+        "ap-northeast-2",
+        "ap-northeast-3",
+        "ap-southeast-1",
+        "ap-southeast-2",
+        "ap-southeast-3",
+        "ap-southeast-4",
+        "ap-southeast-5",
+        "ap-southeast-6",
+        "ap-southeast-7",
+    ]
 )
 
 # Import names the generated project depends on; a package with one of these names
 # would shadow the real library.
 DEPENDENCY_IMPORT_NAMES = frozenset(
-    """
-    bentoml numpy onnx onnxruntime pydantic sklearn skl2onnx pytest httpx
-    service tests infra loadtests locust pulumi pulumi_aws pulumi_kubernetes
-    """.split()
+    [
+        "bentoml",
+        "numpy",
+        "onnx",
+        "onnxruntime",
+        "pydantic",
+        "sklearn",
+        "skl2onnx",
+        "pytest",
+        "httpx",
+        "service",
+        "tests",
+        "infra",
+        "loadtests",
+        "locust",
+        "pulumi",
+        "pulumi_aws",
+        "pulumi_kubernetes",
+    ]
 )
 
 # The slug becomes ECR, EKS, IAM and Kubernetes names that get suffixes such as
@@ -113,7 +156,9 @@ def check_package_name() -> list[str]:
     if name in sys.stdlib_module_names:
         return [problem("package_name", "shadows a standard-library module; choose another name")]
     if name in DEPENDENCY_IMPORT_NAMES:
-        return [problem("package_name", "shadows a dependency or project folder; choose another name")]
+        return [
+            problem("package_name", "shadows a dependency or project folder; choose another name")
+        ]
     return []
 
 
@@ -152,7 +197,7 @@ def check_github_names() -> list[str]:
 
 
 def check_aws_answers() -> list[str]:
-    """Region and account end up in ARNs and stack config, where a typo fails only at deploy time."""
+    """Region and account end up in ARNs and stack config, where a typo fails only at deploy."""
     problems = []
     if ANSWERS["aws_region"] not in AWS_REGIONS:
         problems.append(
@@ -165,7 +210,10 @@ def check_aws_answers() -> list[str]:
     account_id = ANSWERS["aws_account_id"]
     if account_id and not ACCOUNT_ID_PATTERN.fullmatch(account_id):
         problems.append(
-            problem("aws_account_id", "is not a 12-digit AWS account id; give 12 digits or leave it empty")
+            problem(
+                "aws_account_id",
+                "is not a 12-digit AWS account id; give 12 digits or leave it empty",
+            )
         )
     return problems
 
@@ -198,7 +246,9 @@ def main() -> int:
     for line in problems:
         print(f"ERROR: {line}", file=sys.stderr)
     if problems:
-        print("Nothing was generated. Run cookiecutter again with corrected answers.", file=sys.stderr)
+        print(
+            "Nothing was generated. Run cookiecutter again with corrected answers.", file=sys.stderr
+        )
         return 1
     return 0
 

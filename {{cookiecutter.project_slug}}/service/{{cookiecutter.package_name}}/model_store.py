@@ -13,7 +13,9 @@ MODEL_NAME = "classifier"
 ONNX_FILE = "model.onnx"
 
 
-def save_model(onnx_model: bytes, labels: dict[str, str], metadata: dict[str, Any]) -> bentoml.Model:
+def save_model(
+    onnx_model: bytes, labels: dict[str, str], metadata: dict[str, Any]
+) -> bentoml.Model:
     """Store a new version of the model; `classifier:latest` then points at it."""
     with bentoml.models.create(MODEL_NAME, labels=labels, metadata=metadata) as model:
         Path(model.path_of(ONNX_FILE)).write_bytes(onnx_model)

@@ -29,6 +29,7 @@ class OnnxClassifier:
     def predict(self, features: np.ndarray) -> tuple[list[str], np.ndarray]:
         """Return the predicted class name per row and the (rows, classes) probabilities."""
         label_indices, probabilities = self.session.run(
-            [LABEL_OUTPUT, PROBABILITIES_OUTPUT], {INPUT_NAME: features.astype(np.float32, copy=False)}
+            [LABEL_OUTPUT, PROBABILITIES_OUTPUT],
+            {INPUT_NAME: features.astype(np.float32, copy=False)},
         )
         return [self.class_names[index] for index in label_indices], probabilities

@@ -32,7 +32,9 @@ class Record(BaseModel):
 
 FEATURE_NAMES: tuple[str, ...] = tuple(Record.model_fields)
 
-EXAMPLE_RECORD = Record(sepal_length_cm=5.1, sepal_width_cm=3.5, petal_length_cm=1.4, petal_width_cm=0.2)
+EXAMPLE_RECORD = Record(
+    sepal_length_cm=5.1, sepal_width_cm=3.5, petal_length_cm=1.4, petal_width_cm=0.2
+)
 
 
 class PredictRequest(BaseModel):
@@ -42,7 +44,9 @@ class PredictRequest(BaseModel):
 
     records: Annotated[
         list[Record],
-        Field(min_length=1, max_length=LIMITS.max_batch_size, examples=[[EXAMPLE_RECORD.model_dump()]]),
+        Field(
+            min_length=1, max_length=LIMITS.max_batch_size, examples=[[EXAMPLE_RECORD.model_dump()]]
+        ),
     ]
 
 

@@ -15,8 +15,16 @@ from .middleware.request_context import RequestContextMiddleware
 from .middleware.request_limits import RequestLimitsMiddleware
 from .model_store import class_names, onnx_path
 from .onnx_model import OnnxClassifier
+from .schemas import (
+    EXAMPLE_RECORD,
+    FEATURE_NAMES,
+    LIMITS,
+    Prediction,
+    PredictRequest,
+    PredictResponse,
+    Record,
+)
 from .settings import ApiKeySettings
-from .schemas import EXAMPLE_RECORD, FEATURE_NAMES, LIMITS, Prediction, PredictRequest, PredictResponse, Record
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +58,9 @@ class Classifier:
     def warm_up(self) -> None:
         """Run the smallest and the largest batch, so first requests pay no allocation cost."""
         example = [getattr(EXAMPLE_RECORD, name) for name in FEATURE_NAMES]
-        batches = [np.array([example] * size, dtype=np.float32) for size in {1, LIMITS.max_batch_size}]
+        batches = [
+            np.array([example] * size, dtype=np.float32) for size in {1, LIMITS.max_batch_size}
+        ]
         try:
             for _ in range(LIMITS.warmup_rounds):
                 for batch in batches:
@@ -66,13 +76,17 @@ class Classifier:
         """Classify each record. Inference takes microseconds, so it runs on the event loop
         rather than paying for a thread hop."""
         features = np.array(
-            [[getattr(record, name) for name in FEATURE_NAMES] for record in records], dtype=np.float32
+            [[getattr(record, name) for name in FEATURE_NAMES] for record in records],
+            dtype=np.float32,
         )
         labels, probabilities = self.model.predict(features)
         return PredictResponse(
             model_version=self.model_version,
             predictions=[
-                Prediction(label=label, probabilities=dict(zip(self.model.class_names, row.tolist(), strict=True)))
+                Prediction(
+                    label=label,
+                    probabilities=dict(zip(self.model.class_names, row.tolist(), strict=True)),
+                )
                 for label, row in zip(labels, probabilities, strict=True)
             ],
         )

@@ -8,7 +8,7 @@ import os
 from collections.abc import Mapping
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 ENVIRONMENT_PREFIX = "SERVICE_"
 
@@ -36,7 +36,12 @@ class EnvironmentSettings(BaseModel):
             return cls.model_validate(values)
         except ValidationError as error:
             lines = [
-                f"{ENVIRONMENT_PREFIX}{str(problem['loc'][0]).upper()}: {problem['msg']}"
+                f"{ENVIRONMENT_PREFIX}{str(problem['loc'][0]).upper()}: "
+                + (
+                    "is not set"
+                    if problem["type"] == "missing"
+                    else problem["msg"].removeprefix("Value error, ")
+                )
                 for problem in error.errors(include_input=False)
             ]
             raise SettingsError("invalid service settings:\n  " + "\n  ".join(lines)) from None
@@ -61,8 +66,18 @@ class ApiKeySettings(EnvironmentSettings):
     set the new key as SERVICE_API_KEY and keep the old one as SERVICE_API_KEY_PREVIOUS
     until every client has switched, then remove it."""
 
-    api_key: Annotated[SecretStr, Field(min_length=MIN_API_KEY_LENGTH)]
-    api_key_previous: Annotated[SecretStr | None, Field(min_length=MIN_API_KEY_LENGTH)] = None
+    api_key: SecretStr
+    api_key_previous: SecretStr | None = None
+
+    @field_validator("api_key", "api_key_previous")
+    @classmethod
+    def reject_short_key(cls, key: SecretStr | None) -> SecretStr | None:
+        if key is not None and len(key.get_secret_value()) < MIN_API_KEY_LENGTH:
+            raise ValueError(
+                f"is shorter than {MIN_API_KEY_LENGTH} characters; generate one with "
+                "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+        return key
 
     def accepted_keys(self) -> tuple[bytes, ...]:
         keys = (self.api_key, self.api_key_previous)

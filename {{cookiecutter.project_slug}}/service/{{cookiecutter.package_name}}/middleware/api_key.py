@@ -30,16 +30,20 @@ class ApiKeyMiddleware:
         return ApiKeySettings.from_environment().accepted_keys()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and not self.is_public(scope["path"]):
-            if not self.is_authorized(dict(scope["headers"]).get(b"authorization", b"")):
-                await send_error(
-                    send,
-                    401,
-                    "missing or invalid API key: send the header 'Authorization: Bearer <key>'",
-                    headers=((b"www-authenticate", b'Bearer realm="api"'),),
-                )
-                return
-        await self.app(scope, receive, send)
+        if self.may_pass(scope):
+            await self.app(scope, receive, send)
+            return
+        await send_error(
+            send,
+            401,
+            "missing or invalid API key: send the header 'Authorization: Bearer <key>'",
+            headers=((b"www-authenticate", b'Bearer realm="api"'),),
+        )
+
+    def may_pass(self, scope: Scope) -> bool:
+        if scope["type"] != "http" or self.is_public(scope["path"]):
+            return True
+        return self.is_authorized(dict(scope["headers"]).get(b"authorization", b""))
 
     @staticmethod
     def is_public(path: str) -> bool:

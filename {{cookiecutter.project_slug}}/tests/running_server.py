@@ -1,0 +1,68 @@
+"""Start the real BentoML server as a subprocess on a free loopback port."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+SERVICE = "{{ cookiecutter.package_name }}.service:Classifier"
+START_TIMEOUT_SECONDS = 60
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class RunningServer:
+    """`bentoml serve` with the given SERVICE_* settings; its output goes to `log_path`."""
+
+    def __init__(self, settings: dict[str, str], log_path: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        self.log_file = log_path.open("wb")
+        command = [sys.executable, "-m", "bentoml", "serve", SERVICE, "--host", "127.0.0.1"]
+        self.process = subprocess.Popen(
+            [*command, "--port", str(self.port)],
+            env={**os.environ, **settings},
+            stdout=self.log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def readiness(self) -> int | None:
+        """Status of /readyz, or None while nothing accepts connections."""
+        try:
+            return httpx.get(f"{self.url}/readyz", timeout=2).status_code
+        except httpx.TransportError:
+            return None
+
+    def wait_until_ready(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited early:\n{self.log()}")
+            if self.readiness() == 200:
+                return
+            time.sleep(0.1)
+        raise TimeoutError(f"server not ready after {START_TIMEOUT_SECONDS} s:\n{self.log()}")
+
+    def log(self) -> str:
+        self.log_file.flush()
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        # The whole process group: bentoml serve runs its workers as children.
+        os.killpg(self.process.pid, 15)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, 9)
+            self.process.wait()
+        self.log_file.close()

@@ -1,0 +1,180 @@
+"""The real server over HTTP: predictions, every kind of bad request, auth, probes, logs."""
+
+import json
+
+import bentoml
+import httpx
+import pytest
+
+from {{ cookiecutter.package_name }}.dataset import load_dataset
+from {{ cookiecutter.package_name }}.model_store import class_names, onnx_path
+from {{ cookiecutter.package_name }}.onnx_model import OnnxClassifier
+from {{ cookiecutter.package_name }}.schemas import EXAMPLE_RECORD, FEATURE_NAMES
+from tests.running_server import RunningServer
+from tests.service.conftest import API_KEY, MAX_BATCH_SIZE, MAX_BODY_BYTES, PREVIOUS_API_KEY
+
+VALID = EXAMPLE_RECORD.model_dump()
+
+
+def held_out_records() -> list[dict[str, float]]:
+    features = load_dataset().features_test
+    return [dict(zip(FEATURE_NAMES, map(float, row), strict=True)) for row in features]
+
+
+def test_predictions_match_the_stored_model_in_request_order(
+    client: httpx.Client, stored_model: bentoml.Model
+) -> None:
+    records = held_out_records()
+    response = client.post("/predict", json={"records": records})
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["model_version"] == str(stored_model.tag)
+    offline = OnnxClassifier(onnx_path(stored_model), class_names(stored_model))
+    expected_labels, expected_probabilities = offline.predict(load_dataset().features_test)
+    assert [prediction["label"] for prediction in body["predictions"]] == expected_labels
+    for prediction, expected in zip(body["predictions"], expected_probabilities, strict=True):
+        assert list(prediction["probabilities"]) == list(class_names(stored_model))
+        assert list(prediction["probabilities"].values()) == pytest.approx(
+            expected.tolist(), abs=1e-6
+        )
+        assert sum(prediction["probabilities"].values()) == pytest.approx(1.0, abs=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"records": [{**VALID, "petal_width_cm": "0.2"}]}, ["records", 0, "petal_width_cm"]),
+        ({"records": [{**VALID, "petal_width_cm": -1}]}, ["records", 0, "petal_width_cm"]),
+        ({"records": [{**VALID, "petal_width_cm": 1e9}]}, ["records", 0, "petal_width_cm"]),
+        ({"records": [VALID, {**VALID, "colour": 1}]}, ["records", 1, "colour"]),
+        (
+            {"records": [{k: v for k, v in VALID.items() if k != "sepal_length_cm"}]},
+            ["records", 0, "sepal_length_cm"],
+        ),
+        ({"records": []}, ["records"]),
+        ({"records": [VALID] * (MAX_BATCH_SIZE + 1)}, ["records"]),
+        ({"rows": [VALID]}, ["records"]),
+    ],
+    ids=[
+        "string",
+        "negative",
+        "too-large",
+        "extra-field",
+        "missing-field",
+        "empty",
+        "oversized-batch",
+        "wrong-key",
+    ],
+)
+def test_invalid_body_is_400_naming_the_field(
+    client: httpx.Client, body: object, field: list
+) -> None:
+    response = client.post("/predict", json=body)
+    assert response.status_code == 400
+    assert field in [problem["loc"] for problem in response.json()["detail"]]
+
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity"])
+def test_non_finite_number_is_400_naming_the_field(client: httpx.Client, literal: str) -> None:
+    text = json.dumps({"records": [VALID]}).replace("5.1", literal)
+    response = client.post("/predict", content=text, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert response.json()["detail"][0]["loc"] == ["records", 0, "sepal_length_cm"]
+
+
+def test_malformed_json_is_400(client: httpx.Client) -> None:
+    response = client.post(
+        "/predict", content=b'{"records": [', headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert "Invalid JSON" in response.json()["detail"][0]["msg"]
+
+
+def test_wrong_content_type_is_415(client: httpx.Client) -> None:
+    response = client.post(
+        "/predict", content=json.dumps({"records": [VALID]}), headers={"Content-Type": "text/plain"}
+    )
+    assert response.status_code == 415
+
+
+def test_oversized_body_is_413(client: httpx.Client) -> None:
+    response = client.post(
+        "/predict",
+        content=b" " * (MAX_BODY_BYTES + 1),
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 413
+
+
+@pytest.mark.parametrize(
+    "headers", [{}, {"Authorization": "Bearer not-the-key"}], ids=["no-key", "wrong-key"]
+)
+def test_prediction_without_a_valid_key_is_401(
+    server: RunningServer, headers: dict[str, str]
+) -> None:
+    response = httpx.post(f"{server.url}/predict", json={"records": [VALID]}, headers=headers)
+    assert response.status_code == 401
+
+
+def test_previous_key_still_works_during_rotation(server: RunningServer) -> None:
+    response = httpx.post(
+        f"{server.url}/predict",
+        json={"records": [VALID]},
+        headers={"Authorization": f"Bearer {PREVIOUS_API_KEY}"},
+    )
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/livez", "/readyz", "/metrics", "/docs.json", "/"])
+def test_probes_metrics_and_docs_answer_without_a_key(server: RunningServer, path: str) -> None:
+    assert httpx.get(f"{server.url}{path}").status_code == 200
+
+
+def test_metrics_count_predictions(client: httpx.Client, server: RunningServer) -> None:
+    client.post("/predict", json={"records": [VALID]})
+    metrics = httpx.get(f"{server.url}/metrics").text
+    assert "bentoml_service_request_total{" in metrics
+    assert 'endpoint="/predict"' in metrics
+
+
+def test_openapi_documents_the_predict_api(server: RunningServer) -> None:
+    document = httpx.get(f"{server.url}/docs.json").json()
+    request_schema = document["paths"]["/predict"]["post"]["requestBody"]["content"][
+        "application/json"
+    ]["schema"]
+    assert request_schema["properties"]["records"]["maxItems"] == MAX_BATCH_SIZE
+    assert set(document["components"]["schemas"]["Record"]["required"]) == set(FEATURE_NAMES)
+
+
+def test_request_id_is_kept_when_sane_and_replaced_when_not(client: httpx.Client) -> None:
+    kept = client.post("/predict", json={"records": [VALID]}, headers={"X-Request-ID": "trace-42"})
+    replaced = client.post(
+        "/predict", json={"records": [VALID]}, headers={"X-Request-ID": 'bad id"}'}
+    )
+    assert kept.headers["x-request-id"] == "trace-42"
+    assert replaced.headers["x-request-id"] not in {"", 'bad id"}'}
+
+
+def test_logs_are_json_with_request_ids_and_never_the_key(
+    client: httpx.Client, server: RunningServer
+) -> None:
+    client.post("/predict", json={"records": [VALID]}, headers={"X-Request-ID": "log-check-1"})
+    httpx.post(
+        f"{server.url}/predict",
+        json={"records": [VALID]},
+        headers={"Authorization": f"Bearer {API_KEY}x"},
+    )
+
+    log = server.log()
+    assert API_KEY not in log
+    assert PREVIOUS_API_KEY not in log
+    entries = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
+    access = [entry for entry in entries if entry["message"] == "request served"]
+    assert {
+        "method": "POST",
+        "path": "/predict",
+        "status": 200,
+        "request_id": "log-check-1",
+    }.items() <= next(entry for entry in access if entry.get("request_id") == "log-check-1").items()
+    assert any(entry["status"] == 401 for entry in access)

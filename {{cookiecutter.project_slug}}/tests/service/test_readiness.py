@@ -1,0 +1,66 @@
+"""Start-up behaviour: not ready until warmed up, and no start at all with a bad key."""
+
+import secrets
+import time
+
+import bentoml
+import httpx
+import pytest
+
+from tests.running_server import RunningServer
+
+# Enough warm-up rounds to keep the server busy for a few seconds on a fast machine.
+SLOW_WARMUP_ROUNDS = "40000"
+
+
+@pytest.fixture
+def start_server(stored_model: bentoml.Model, tmp_path):
+    servers = []
+
+    def start(settings: dict[str, str]) -> RunningServer:
+        servers.append(RunningServer(settings, tmp_path / f"server-{len(servers)}.log"))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def test_readyz_is_503_until_warm_up_has_run_and_livez_is_200_throughout(start_server) -> None:
+    server = start_server(
+        {"SERVICE_API_KEY": secrets.token_urlsafe(32), "SERVICE_WARMUP_ROUNDS": SLOW_WARMUP_ROUNDS}
+    )
+    seen = []
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and (not seen or seen[-1] != 200):
+        readiness = server.readiness()
+        if readiness is not None:
+            seen.append(readiness)
+            assert httpx.get(f"{server.url}/livez").status_code == 200
+        time.sleep(0.05)
+
+    assert seen[0] == 503, server.log()
+    assert seen[-1] == 200, server.log()
+    assert '"message": "ready"' in server.log()
+
+
+@pytest.mark.parametrize(
+    ("settings", "named"),
+    [
+        ({}, "SERVICE_API_KEY: is not set"),
+        ({"SERVICE_API_KEY": "too-short"}, "SERVICE_API_KEY: is shorter than 32"),
+    ],
+    ids=["no-key", "short-key"],
+)
+def test_service_without_a_usable_key_never_serves(
+    start_server, settings: dict[str, str], named: str
+) -> None:
+    server = start_server(settings)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and named not in server.log():
+        assert server.readiness() != 200
+        time.sleep(0.2)
+
+    assert named in server.log()
+    assert "too-short" not in server.log()
+    assert server.readiness() != 200

@@ -1,0 +1,52 @@
+import pytest
+
+from {{ cookiecutter.package_name }}.settings import ApiKeySettings, ServiceSettings, SettingsError
+
+GOOD_KEY = "k" * 32
+
+
+def test_defaults_are_valid_without_any_environment() -> None:
+    settings = ServiceSettings.from_environment({})
+    assert settings.max_batch_size == 1_000
+    assert settings.model_tag == "classifier:latest"
+
+
+def test_values_are_read_from_service_prefixed_variables() -> None:
+    settings = ServiceSettings.from_environment(
+        {"SERVICE_MAX_BATCH_SIZE": "7", "MAX_BATCH_SIZE": "9"}
+    )
+    assert settings.max_batch_size == 7
+
+
+def test_every_invalid_variable_is_named_in_one_error() -> None:
+    with pytest.raises(SettingsError) as error:
+        ServiceSettings.from_environment(
+            {"SERVICE_MAX_BATCH_SIZE": "0", "SERVICE_LOG_LEVEL": "LOUD"}
+        )
+    assert "SERVICE_MAX_BATCH_SIZE" in str(error.value)
+    assert "SERVICE_LOG_LEVEL" in str(error.value)
+
+
+def test_missing_api_key_stops_with_the_variable_name() -> None:
+    with pytest.raises(SettingsError, match="SERVICE_API_KEY: is not set"):
+        ApiKeySettings.from_environment({})
+
+
+@pytest.mark.parametrize("variable", ["SERVICE_API_KEY", "SERVICE_API_KEY_PREVIOUS"])
+def test_short_api_key_is_refused_without_echoing_it(variable: str) -> None:
+    environment = {"SERVICE_API_KEY": GOOD_KEY, variable: "short-secret"}
+    with pytest.raises(SettingsError, match=f"{variable}: is shorter than 32") as error:
+        ApiKeySettings.from_environment(environment)
+    assert "short-secret" not in str(error.value)
+
+
+def test_current_and_previous_keys_are_both_accepted() -> None:
+    keys = ApiKeySettings.from_environment(
+        {"SERVICE_API_KEY": GOOD_KEY, "SERVICE_API_KEY_PREVIOUS": "p" * 40}
+    ).accepted_keys()
+    assert keys == (GOOD_KEY.encode(), b"p" * 40)
+
+
+def test_api_key_is_hidden_from_repr() -> None:
+    settings = ApiKeySettings.from_environment({"SERVICE_API_KEY": GOOD_KEY})
+    assert GOOD_KEY not in repr(settings)
