@@ -24,11 +24,8 @@ ANSWERS = {
     "github_repository": json.loads(r'''{{ cookiecutter.github_repository | tojson }}'''),
     "aws_region": json.loads(r'''{{ cookiecutter.aws_region | tojson }}'''),
     "aws_account_id": json.loads(r'''{{ cookiecutter.aws_account_id | tojson }}'''),
-    "python_version": json.loads(r'''{{ cookiecutter.python_version | tojson }}'''),
 }
 # fmt: on
-
-SUPPORTED_PYTHON_VERSIONS = ("3.11", "3.12")
 
 # Regions of the commercial `aws` partition. GovCloud, China and the European
 # Sovereign Cloud use other ARN partitions and endpoints the infra code does not handle.
@@ -218,14 +215,6 @@ def check_aws_answers() -> list[str]:
     return problems
 
 
-def check_python_version() -> list[str]:
-    """Only versions the pinned dependencies publish wheels for are offered."""
-    if ANSWERS["python_version"] in SUPPORTED_PYTHON_VERSIONS:
-        return []
-    allowed = ", ".join(SUPPORTED_PYTHON_VERSIONS)
-    return [problem("python_version", f"is not supported; choose one of {allowed}")]
-
-
 def find_problems() -> list[str]:
     """Run every check so the user sees all problems at once, not one per attempt."""
     return [
@@ -237,7 +226,6 @@ def find_problems() -> list[str]:
         *check_author_email(),
         *check_github_names(),
         *check_aws_answers(),
-        *check_python_version(),
     ]
 
 

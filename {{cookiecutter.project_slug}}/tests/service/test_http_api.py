@@ -7,9 +7,16 @@ import httpx
 import pytest
 
 from {{ cookiecutter.package_name }}.dataset import load_dataset
-from {{ cookiecutter.package_name }}.model_store import class_names, onnx_path
+from {{ cookiecutter.package_name }}.model_store import (
+    class_names,
+    onnx_path,
+)
 from {{ cookiecutter.package_name }}.onnx_model import OnnxClassifier
-from {{ cookiecutter.package_name }}.schemas import EXAMPLE_RECORD, FEATURE_NAMES
+from {{ cookiecutter.package_name }}.schemas import (
+    EXAMPLE_RECORD,
+    FEATURE_NAMES,
+)
+
 from tests.running_server import RunningServer
 from tests.service.conftest import API_KEY, MAX_BATCH_SIZE, MAX_BODY_BYTES, PREVIOUS_API_KEY
 

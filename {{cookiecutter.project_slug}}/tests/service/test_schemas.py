@@ -4,7 +4,12 @@ import pytest
 from pydantic import ValidationError
 
 from {{ cookiecutter.package_name }}.dataset import SOURCE_COLUMNS
-from {{ cookiecutter.package_name }}.schemas import EXAMPLE_RECORD, FEATURE_NAMES, LIMITS, PredictRequest
+from {{ cookiecutter.package_name }}.schemas import (
+    EXAMPLE_RECORD,
+    FEATURE_NAMES,
+    LIMITS,
+    PredictRequest,
+)
 
 VALID = EXAMPLE_RECORD.model_dump()
 

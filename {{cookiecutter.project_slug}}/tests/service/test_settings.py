@@ -1,6 +1,10 @@
 import pytest
 
-from {{ cookiecutter.package_name }}.settings import ApiKeySettings, ServiceSettings, SettingsError
+from {{ cookiecutter.package_name }}.settings import (
+    ApiKeySettings,
+    ServiceSettings,
+    SettingsError,
+)
 
 GOOD_KEY = "k" * 32
 

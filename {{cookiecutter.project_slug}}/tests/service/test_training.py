@@ -4,7 +4,11 @@ import pytest
 
 from {{ cookiecutter.package_name }} import training
 from {{ cookiecutter.package_name }}.dataset import load_dataset
-from {{ cookiecutter.package_name }}.model_store import MODEL_NAME, class_names, onnx_path
+from {{ cookiecutter.package_name }}.model_store import (
+    MODEL_NAME,
+    class_names,
+    onnx_path,
+)
 from {{ cookiecutter.package_name }}.onnx_model import OnnxClassifier
 from {{ cookiecutter.package_name }}.schemas import FEATURE_NAMES
 

@@ -4,7 +4,9 @@ import httpx
 import pytest
 from starlette.types import Receive, Scope, Send
 
-from {{ cookiecutter.package_name }}.middleware.request_limits import RequestLimitsMiddleware
+from {{ cookiecutter.package_name }}.middleware.request_limits import (
+    RequestLimitsMiddleware,
+)
 
 LIMIT = 1_000
 

@@ -1,0 +1,122 @@
+"""What a bake produces: the exact file set, fully rendered, lint-clean, parseable."""
+
+import re
+import subprocess
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import PYTHON_VERSIONS, bake
+
+PACKAGE_FILES = [
+    "__init__.py",
+    "dataset.py",
+    "json_logging.py",
+    "middleware/__init__.py",
+    "middleware/api_key.py",
+    "middleware/request_context.py",
+    "middleware/request_limits.py",
+    "middleware/responses.py",
+    "model_store.py",
+    "onnx_model.py",
+    "schemas.py",
+    "service.py",
+    "settings.py",
+    "training.py",
+]
+TEST_FILES = [
+    "__init__.py",
+    "conftest.py",
+    "running_server.py",
+    "service/__init__.py",
+    "service/conftest.py",
+    "service/middleware/__init__.py",
+    "service/middleware/test_api_key.py",
+    "service/middleware/test_request_limits.py",
+    "service/test_http_api.py",
+    "service/test_readiness.py",
+    "service/test_schemas.py",
+    "service/test_settings.py",
+    "service/test_training.py",
+]
+TOP_LEVEL_FILES = [".gitignore", ".python-version", "Makefile", "README.md", "pyproject.toml"]
+
+UNRENDERED = re.compile(r"\{\{\s*cookiecutter\.|\{%|cookiecutter\.(?!json)")
+
+# Names a team might really type: spaces, capitals, digits, hyphens, non-ASCII letters.
+# The last one gives the longest slug allowed (40 characters), which lengthens every import.
+UNUSUAL_NAMES = [
+    "Iris Classifier",
+    "Fraud-Scoring API 2",
+    "Détection Ünïque des Fleurs",
+    "ÆØÅ Model",
+    "Quarterly Revenue Forecasting Model Prod",
+]
+
+
+def expected_files(package: str) -> set[str]:
+    return {
+        *TOP_LEVEL_FILES,
+        *(f"service/{package}/{name}" for name in PACKAGE_FILES),
+        *(f"tests/{name}" for name in TEST_FILES),
+    }
+
+
+def project_files(project: Path) -> list[Path]:
+    return sorted(path for path in project.rglob("*") if path.is_file())
+
+
+def test_default_bake_has_exactly_the_expected_files(default_project: Path) -> None:
+    found = {str(path.relative_to(default_project)) for path in project_files(default_project)}
+    assert found == expected_files("iris_classifier")
+
+
+def test_default_bake_leaves_no_template_syntax(default_project: Path) -> None:
+    for path in project_files(default_project):
+        assert not UNRENDERED.search(path.read_text()), f"unrendered template syntax in {path}"
+
+
+def test_answers_reach_the_configuration(cookies) -> None:
+    project = bake(cookies, project_name="Fraud-Scoring API 2", python_version="3.12")
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+
+    assert project.name == "fraud-scoring-api-2"
+    assert pyproject["project"]["name"] == "fraud-scoring-api-2"
+    assert pyproject["project"]["requires-python"] == ">=3.12"
+    assert pyproject["tool"]["ruff"]["target-version"] == "py312"
+    assert pyproject["tool"]["uv"]["build-backend"]["module-name"] == "fraud_scoring_api_2"
+    assert (project / ".python-version").read_text().strip() == "3.12"
+    assert (project / "service" / "fraud_scoring_api_2" / "service.py").is_file()
+
+
+def test_serving_dependencies_exclude_training_and_test_tools(default_project: Path) -> None:
+    pyproject = tomllib.loads((default_project / "pyproject.toml").read_text())
+    serving = " ".join(pyproject["project"]["dependencies"])
+    for tool in ("scikit-learn", "skl2onnx", "pytest", "ruff", "pulumi", "locust"):
+        assert tool not in serving
+
+
+@pytest.mark.parametrize("python_version", PYTHON_VERSIONS)
+@pytest.mark.parametrize("project_name", UNUSUAL_NAMES)
+def test_every_variant_compiles_lints_and_parses(
+    cookies, project_name: str, python_version: str
+) -> None:
+    project = bake(cookies, project_name=project_name, python_version=python_version)
+
+    for path in project.rglob("*.py"):
+        compile(path.read_text(), str(path), "exec")
+    for command in (
+        ["ruff", "check", "--no-cache", "."],
+        ["ruff", "format", "--check", "--no-cache", "."],
+    ):
+        result = subprocess.run(command, cwd=project, capture_output=True, text=True)
+        assert result.returncode == 0, (
+            f"{' '.join(command)} in {project}:\n{result.stdout}{result.stderr}"
+        )
+    for path in project.rglob("*.toml"):
+        tomllib.loads(path.read_text())
+    for path in [*project.rglob("*.yaml"), *project.rglob("*.yml")]:
+        yaml.safe_load(path.read_text())
+    assert not any(UNRENDERED.search(path.read_text()) for path in project_files(project))
