@@ -1,1 +1,1 @@
-"""{{ cookiecutter.description }}"""
+"""The model and its service: schemas, training, ONNX inference and the BentoML API."""

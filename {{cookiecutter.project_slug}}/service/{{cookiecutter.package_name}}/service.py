@@ -1,6 +1,6 @@
 """The HTTP service: validated batches in, class and probabilities per record out.
 
-Serve with `make serve`, or `bentoml serve {{ cookiecutter.package_name }}.service:Classifier`.
+Serve it with `make serve`, which runs `bentoml serve <package>.service:Classifier`.
 """
 
 import logging
@@ -57,6 +57,7 @@ class Classifier:
 
     def warm_up(self) -> None:
         """Run the smallest and the largest batch, so first requests pay no allocation cost."""
+        logger.info("warming up", extra={"fields": {"rounds": LIMITS.warmup_rounds}})
         example = [getattr(EXAMPLE_RECORD, name) for name in FEATURE_NAMES]
         batches = [
             np.array([example] * size, dtype=np.float32) for size in {1, LIMITS.max_batch_size}
@@ -68,8 +69,8 @@ class Classifier:
         except Exception:
             logger.exception("warm-up inference failed; the service stays not ready")
             return
-        self.warmed_up.set()
         logger.info("ready", extra={"fields": {"model_version": self.model_version}})
+        self.warmed_up.set()
 
     @bentoml.api(input_spec=PredictRequest)
     async def predict(self, records: list[Record]) -> PredictResponse:

@@ -1,8 +1,8 @@
 """Train the example model, check it, export it to ONNX and store it.
 
-Run with `make train` (or `python -m {{ cookiecutter.package_name }}.training`). To use your
-own model, change `build_pipeline`; keep preprocessing inside the pipeline so the ONNX
-graph the server runs does exactly what training did.
+Run it with `make train`. To use your own model, change `build_pipeline`; keep
+preprocessing inside the pipeline so the ONNX graph the server runs does exactly what
+training did.
 """
 
 import importlib.metadata

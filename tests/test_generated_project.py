@@ -1,0 +1,64 @@
+"""The generated project passes its own `make test` right after baking: lint, unit tests,
+training, and HTTP tests against its real BentoML server."""
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PYTHON_VERSIONS, bake
+
+MAKE_TEST_TIMEOUT_SECONDS = 900
+
+
+def find_interpreter(version: str) -> str | None:
+    """A working local Python of this version: on PATH, or installed by pyenv but not
+    activated (its shim then fails). uv would otherwise download one, and this test
+    must pass without internet access."""
+    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    candidates = [
+        shutil.which(f"python{version}"),
+        *map(
+            str, sorted(pyenv_root.glob(f"versions/{version}.*/bin/python{version}"), reverse=True)
+        ),
+    ]
+    for candidate in filter(None, candidates):
+        if subprocess.run([candidate, "--version"], capture_output=True).returncode == 0:
+            return candidate
+    return None
+
+
+def project_environment(interpreter: str) -> dict[str, str]:
+    """The baked project builds its own uv environment; the template's must not leak in."""
+    environment = {name: value for name, value in os.environ.items() if name != "VIRTUAL_ENV"}
+    return {**environment, "UV_PYTHON": interpreter}
+
+
+@pytest.mark.parametrize("python_version", PYTHON_VERSIONS)
+def test_baked_project_passes_its_own_make_test(cookies, python_version: str) -> None:
+    interpreter = find_interpreter(python_version)
+    if interpreter is None:
+        pytest.skip(f"no Python {python_version} on this machine (PATH or pyenv)")
+    project = bake(
+        cookies, project_name="Détection Ünïque des Fleurs", python_version=python_version
+    )
+
+    result = subprocess.run(
+        ["make", "test"],
+        cwd=project,
+        env=project_environment(interpreter),
+        capture_output=True,
+        text=True,
+        timeout=MAKE_TEST_TIMEOUT_SECONDS,
+    )
+
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-5000:]
+    summary = re.search(r"=+ (\d+) passed(?:, [^=]*)? in [\d.]+s", output)
+    assert summary, output[-2000:]
+    assert " failed" not in summary.group(0)
+    assert " skipped" not in summary.group(0), "every test of the generated project must run here"
+    assert f"Python {python_version}" in output or f"python{python_version}" in output
