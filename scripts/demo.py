@@ -7,6 +7,7 @@ the service keeps running until Ctrl+C.
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -104,7 +105,7 @@ def main() -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        server.terminate()
+        os.killpg(server.pid, signal.SIGTERM)
         server.wait()
     return 0
 
