@@ -86,9 +86,14 @@ def main() -> int:
     project = bake()
     environment = project_environment()
     subprocess.run(["make", "-C", str(project), "train", ".env"], check=True, env=environment)
+    # Its own process group, so stopping the demo stops make, uv and every server worker.
     server = subprocess.Popen(
-        ["make", "-C", str(project), "serve", f"PORT={PORT}"], env=environment
+        ["make", "-C", str(project), "serve", f"PORT={PORT}"],
+        env=environment,
+        start_new_session=True,
     )
+    # `kill` and timeouts send SIGTERM: leave through `finally` then, as on Ctrl+C.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         wait_until_ready(server)
         show(predict(read_api_key(project)))
