@@ -1,6 +1,7 @@
 """Start the real BentoML server as a subprocess on a free loopback port."""
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -59,10 +60,10 @@ class RunningServer:
 
     def stop(self) -> None:
         # The whole process group: bentoml serve runs its workers as children.
-        os.killpg(self.process.pid, 15)
+        os.killpg(self.process.pid, signal.SIGTERM)
         try:
             self.process.wait(timeout=15)
         except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, 9)
+            os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
         self.log_file.close()

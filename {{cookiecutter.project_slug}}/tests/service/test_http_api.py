@@ -98,6 +98,38 @@ def test_malformed_json_is_400(client: httpx.Client) -> None:
     assert "Invalid JSON" in response.json()["detail"][0]["msg"]
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"null",
+        b"[]",
+        b'"text"',
+        b'{"records": null}',
+        b'{"records": [null]}',
+        b'{"records": [[5.1, 3.5, 1.4, 0.2]]}',
+        b'{"records": [{"sepal_length_cm": 1e400}]}',
+        b"[" * 5_000 + b"]" * 5_000,
+        b"\xff\xfe{}",
+    ],
+    ids=[
+        "empty",
+        "null",
+        "array",
+        "string",
+        "null-records",
+        "null-record",
+        "positional",
+        "overflow",
+        "deep",
+        "not-utf8",
+    ],
+)
+def test_odd_body_is_400_never_a_server_error(client: httpx.Client, body: bytes) -> None:
+    response = client.post("/predict", content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400, response.text
+
+
 def test_wrong_content_type_is_415(client: httpx.Client) -> None:
     response = client.post(
         "/predict", content=json.dumps({"records": [VALID]}), headers={"Content-Type": "text/plain"}
