@@ -1,6 +1,8 @@
 """What a bake produces: the exact file set, fully rendered, lint-clean, parseable."""
 
+import os
 import re
+import shutil
 import subprocess
 import tomllib
 from pathlib import Path
@@ -41,7 +43,14 @@ TEST_FILES = [
     "service/test_settings.py",
     "service/test_training.py",
 ]
-TOP_LEVEL_FILES = [".gitignore", ".python-version", "Makefile", "README.md", "pyproject.toml"]
+TOP_LEVEL_FILES = [
+    ".gitignore",
+    ".python-version",
+    "Makefile",
+    "README.md",
+    "pyproject.toml",
+    "uv.lock",
+]
 
 UNRENDERED = re.compile(r"\{\{\s*cookiecutter\.|\{%|cookiecutter\.(?!json)")
 
@@ -81,14 +90,31 @@ def test_default_bake_leaves_no_template_syntax(default_project: Path) -> None:
 def test_answers_reach_the_configuration(cookies) -> None:
     project = bake(cookies, project_name="Fraud-Scoring API 2", python_version="3.12")
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    lock = tomllib.loads((project / "uv.lock").read_text())
 
     assert project.name == "fraud-scoring-api-2"
     assert pyproject["project"]["name"] == "fraud-scoring-api-2"
-    assert pyproject["project"]["requires-python"] == ">=3.12"
-    assert pyproject["tool"]["ruff"]["target-version"] == "py312"
     assert pyproject["tool"]["uv"]["build-backend"]["module-name"] == "fraud_scoring_api_2"
-    assert (project / ".python-version").read_text().strip() == "3.12"
     assert (project / "service" / "fraud_scoring_api_2" / "service.py").is_file()
+    assert (project / ".python-version").read_text().strip() == "3.12"
+    assert {"name": "fraud-scoring-api-2", "source": {"editable": "."}}.items() <= next(
+        package for package in lock["package"] if package.get("source") == {"editable": "."}
+    ).items()
+
+
+def test_shipped_lock_file_matches_the_dependencies(cookies) -> None:
+    # `make lock` refreshes it; this fails when a pin changes without it.
+    project = bake(cookies, project_name="Détection Ünïque des Fleurs")
+    uv = os.environ.get("UV") or shutil.which("uv") or "uv"
+    environment = {name: value for name, value in os.environ.items() if name != "VIRTUAL_ENV"}
+    result = subprocess.run(
+        [uv, "lock", "--check"],
+        cwd=project,
+        env=environment,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, f"uv.lock is stale; run `make lock`:\n{result.stderr}"
 
 
 def test_serving_dependencies_exclude_training_and_test_tools(default_project: Path) -> None:
