@@ -42,6 +42,52 @@ TEST_FILES = [
     "service/test_schemas.py",
     "service/test_settings.py",
     "service/test_training.py",
+    *(
+        f"infra/{name}.py"
+        for name in (
+            "__init__",
+            "conftest",
+            "crd_schemas",
+            "test_cluster",
+            "test_github_deploy",
+            "test_helm_releases",
+            "test_iam_policies",
+            "test_karpenter",
+            "test_kubernetes_objects",
+            "test_network",
+            "test_registry",
+            "test_secrets",
+            "test_stack_config",
+        )
+    ),
+]
+INFRA_FILES = [
+    "Pulumi.yaml",
+    "Pulumi.dev.yaml",
+    "Pulumi.prod.yaml",
+    "__main__.py",
+    "plan.py",
+    *(
+        f"cloud/{name}.py"
+        for name in (
+            "__init__",
+            "app_namespace",
+            "argo_rollouts",
+            "cluster",
+            "github_deploy",
+            "helm_charts",
+            "iam",
+            "karpenter",
+            "load_balancer_controller",
+            "monitoring",
+            "naming",
+            "network",
+            "pod_identity",
+            "registry",
+            "secrets",
+            "stack_config",
+        )
+    ),
 ]
 TOP_LEVEL_FILES = [
     ".gitignore",
@@ -70,6 +116,7 @@ def expected_files(package: str) -> set[str]:
         *TOP_LEVEL_FILES,
         *(f"service/{package}/{name}" for name in PACKAGE_FILES),
         *(f"tests/{name}" for name in TEST_FILES),
+        *(f"infra/{name}" for name in INFRA_FILES),
     }
 
 
@@ -146,3 +193,34 @@ def test_every_variant_compiles_lints_and_parses(
     for path in [*project.rglob("*.yaml"), *project.rglob("*.yml")]:
         yaml.safe_load(path.read_text())
     assert not any(UNRENDERED.search(path.read_text()) for path in project_files(project))
+
+
+@pytest.mark.parametrize(
+    ("region", "dev_zones", "prod_zones"),
+    [
+        ("eu-central-1", ["a", "b"], ["a", "b", "c"]),
+        ("ap-northeast-1", ["a", "c"], ["a", "c", "d"]),
+        ("us-west-1", ["b", "c"], ["b", "c"]),
+    ],
+)
+def test_stack_files_carry_the_answers(
+    cookies, region: str, dev_zones: list[str], prod_zones: list[str]
+) -> None:
+    project = bake(
+        cookies,
+        project_name="Fraud Scoring",
+        aws_region=region,
+        aws_account_id="123456789012",
+        github_owner="Acme-Corp",
+        github_repository="fraud.scoring",
+    )
+    infra = project / "infra"
+    assert yaml.safe_load((infra / "Pulumi.yaml").read_text())["name"] == "fraud-scoring"
+    for stack, letters in (("dev", dev_zones), ("prod", prod_zones)):
+        config = yaml.safe_load((infra / f"Pulumi.{stack}.yaml").read_text())["config"]
+        assert config["aws:region"] == region
+        assert config["fraud-scoring:environment"] == stack
+        assert config["fraud-scoring:accountId"] == "123456789012"
+        assert config["fraud-scoring:availabilityZones"] == [region + letter for letter in letters]
+        assert config["fraud-scoring:githubOwner"] == "Acme-Corp"
+        assert config["fraud-scoring:githubRepository"] == "fraud.scoring"

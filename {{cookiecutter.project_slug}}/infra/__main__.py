@@ -1,0 +1,39 @@
+"""The platform for one stack: read and validate config, build components, export
+what CI/CD and people need. Nothing else happens here."""
+
+import pulumi
+
+from cloud import stack_config
+from cloud.app_namespace import AppNamespace
+from cloud.argo_rollouts import ArgoRollouts
+from cloud.cluster import Cluster
+from cloud.github_deploy import GitHubDeploy
+from cloud.karpenter import Karpenter
+from cloud.load_balancer_controller import LoadBalancerController
+from cloud.monitoring import Monitoring
+from cloud.network import Network
+from cloud.registry import Registry
+from cloud.secrets import Secrets
+
+config = stack_config.load()
+
+network = Network("network", config)
+registry = Registry("registry", config)
+cluster = Cluster("cluster", config, network)
+namespace = AppNamespace("app", config, cluster)
+Karpenter("karpenter", config, cluster)
+secrets = Secrets("secrets", config, cluster, namespace)
+LoadBalancerController("load-balancer-controller", config, cluster, network)
+ArgoRollouts("argo-rollouts", config, cluster)
+monitoring = Monitoring("monitoring", config, cluster, namespace)
+deploy = GitHubDeploy("github-deploy", config, registry, cluster, namespace)
+
+pulumi.export("region", config.region)
+pulumi.export("repositoryUrl", registry.repository_url)
+pulumi.export("clusterName", cluster.name)
+pulumi.export("appNamespace", namespace.name)
+pulumi.export("apiKeysSecretArn", secrets.secret_arn)
+pulumi.export("apiKeysKubernetesSecret", secrets.kubernetes_secret_name)
+pulumi.export("deployRoleArn", deploy.role_arn)
+pulumi.export("kubeconfig", cluster.kubeconfig)
+pulumi.export("grafanaAdminPassword", monitoring.grafana_admin_password)

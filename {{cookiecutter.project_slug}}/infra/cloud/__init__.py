@@ -1,0 +1,1 @@
+"""AWS and cluster building blocks, one ComponentResource per concern."""

@@ -1,0 +1,72 @@
+"""Prometheus (kube-prometheus-stack) scraping the app's pods: the canary analysis and
+the alert rules query it."""
+
+import pulumi
+import pulumi_kubernetes as kubernetes
+import pulumi_random as random
+
+from . import helm_charts
+from .app_namespace import AppNamespace
+from .cluster import Cluster
+from .naming import component_type
+from .stack_config import StackConfig
+
+NAMESPACE = "monitoring"
+RETENTION = "15d"
+SCRAPE_INTERVAL = "15s"
+
+
+class Monitoring(pulumi.ComponentResource):
+    grafana_admin_password: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        config: StackConfig,
+        cluster: Cluster,
+        namespace: AppNamespace,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(component_type(config, "Monitoring"), name, None, opts)
+        grafana_password = random.RandomPassword(
+            f"{name}-grafana-admin",
+            length=32,
+            special=False,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        chart = helm_charts.release(
+            f"{name}-chart",
+            helm_charts.KUBE_PROMETHEUS_STACK,
+            NAMESPACE,
+            {
+                "prometheus": {
+                    "prometheusSpec": {
+                        "retention": RETENTION,
+                        # Pick up monitors and rules from every namespace, not only the chart's.
+                        "podMonitorSelectorNilUsesHelmValues": False,
+                        "serviceMonitorSelectorNilUsesHelmValues": False,
+                        "ruleSelectorNilUsesHelmValues": False,
+                    }
+                },
+                "grafana": {"adminPassword": grafana_password.result},
+            },
+            cluster.provider,
+            self,
+        )
+        kubernetes.apiextensions.CustomResource(
+            f"{name}-app-pods",
+            api_version="monitoring.coreos.com/v1",
+            kind="PodMonitor",
+            metadata={"name": config.project, "namespace": namespace.name},
+            spec={
+                "selector": {"matchLabels": {"app.kubernetes.io/name": config.project}},
+                "podMetricsEndpoints": [
+                    {"port": "http", "path": "/metrics", "interval": SCRAPE_INTERVAL}
+                ],
+            },
+            opts=pulumi.ResourceOptions(
+                parent=self, provider=cluster.provider, depends_on=[chart, namespace]
+            ),
+        )
+        self.grafana_admin_password = pulumi.Output.secret(grafana_password.result)
+        self.register_outputs({})

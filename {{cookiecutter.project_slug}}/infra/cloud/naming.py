@@ -1,0 +1,17 @@
+"""Type tokens and tags shared by every component."""
+
+from .stack_config import StackConfig
+
+
+def component_type(config: StackConfig, class_name: str) -> str:
+    """One consistent token per component: <project>:infra:<Class>."""
+    return f"{config.project}:infra:{class_name}"
+
+
+def tags(config: StackConfig, **extra: str) -> dict[str, str]:
+    return {
+        "project": config.project,
+        "environment": config.environment,
+        "managed-by": "pulumi",
+        **extra,
+    }

@@ -1,0 +1,85 @@
+"""The ECR repository the delivery pipeline pushes to: immutable tags (every image is a
+commit SHA), scanned on push, encrypted with a customer key, and pruned."""
+
+import json
+
+import pulumi
+import pulumi_aws as aws
+
+from .naming import component_type, tags
+from .stack_config import StackConfig
+
+# Images without a tag are left-overs of failed or replaced pushes.
+UNTAGGED_IMAGE_DAYS = 1
+
+
+def lifecycle_policy(releases_kept: int) -> str:
+    return json.dumps(
+        {
+            "rules": [
+                {
+                    "rulePriority": 1,
+                    "description": f"Expire untagged images after {UNTAGGED_IMAGE_DAYS} day",
+                    "selection": {
+                        "tagStatus": "untagged",
+                        "countType": "sinceImagePushed",
+                        "countUnit": "days",
+                        "countNumber": UNTAGGED_IMAGE_DAYS,
+                    },
+                    "action": {"type": "expire"},
+                },
+                {
+                    "rulePriority": 2,
+                    "description": f"Keep the last {releases_kept} releases",
+                    "selection": {
+                        "tagStatus": "any",
+                        "countType": "imageCountMoreThan",
+                        "countNumber": releases_kept,
+                    },
+                    "action": {"type": "expire"},
+                },
+            ]
+        }
+    )
+
+
+class Registry(pulumi.ComponentResource):
+    repository_arn: pulumi.Output[str]
+    repository_url: pulumi.Output[str]
+    key_arn: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, config: StackConfig, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(component_type(config, "Registry"), name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+
+        key = aws.kms.Key(
+            f"{name}-key",
+            description=f"Encrypts the {config.name} container images",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            tags=tags(config),
+            opts=child,
+        )
+        repository = aws.ecr.Repository(
+            f"{name}-repository",
+            name=config.name,
+            image_tag_mutability="IMMUTABLE",
+            image_scanning_configuration={"scan_on_push": True},
+            encryption_configurations=[{"encryption_type": "KMS", "kms_key": key.arn}],
+            force_delete=False,
+            tags=tags(config),
+            opts=child,
+        )
+        aws.ecr.LifecyclePolicy(
+            f"{name}-lifecycle",
+            repository=repository.name,
+            policy=lifecycle_policy(config.ecr_releases_kept),
+            opts=child,
+        )
+
+        self.repository_arn = repository.arn
+        self.repository_url = repository.repository_url
+        self.key_arn = key.arn
+        self.register_outputs({"repository_url": self.repository_url})

@@ -1,0 +1,126 @@
+"""The service's API key: generated here, kept in AWS Secrets Manager under a customer
+KMS key, and synced into the app namespace by External Secrets Operator, which reads it
+with its own EKS Pod Identity role. No static credentials anywhere."""
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as kubernetes
+import pulumi_random as random
+
+from . import helm_charts, iam
+from .app_namespace import AppNamespace
+from .cluster import Cluster
+from .naming import component_type, tags
+from .pod_identity import pod_identity_role
+from .stack_config import StackConfig
+
+NAMESPACE = "external-secrets"
+SERVICE_ACCOUNT = "external-secrets"
+STORE_NAME = "aws-secrets-manager"
+# How often the Kubernetes secret is compared with Secrets Manager, so a rotated key
+# reaches the cluster within this time (pods pick it up on their next restart or rollout).
+REFRESH_INTERVAL = "15m"
+API_KEY_LENGTH = 48
+
+
+class Secrets(pulumi.ComponentResource):
+    secret_arn: pulumi.Output[str]
+    kubernetes_secret_name: str
+
+    def __init__(
+        self,
+        name: str,
+        config: StackConfig,
+        cluster: Cluster,
+        namespace: AppNamespace,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(component_type(config, "Secrets"), name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+
+        key = aws.kms.Key(
+            f"{name}-key",
+            description=f"Encrypts the {config.name} service secrets",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            tags=tags(config),
+            opts=child,
+        )
+        api_key = random.RandomPassword(
+            f"{name}-api-key", length=API_KEY_LENGTH, special=False, opts=child
+        )
+        secret = aws.secretsmanager.Secret(
+            f"{name}-api-keys",
+            name=f"{config.name}/service-api-keys",
+            description="API keys the service accepts: SERVICE_API_KEY, SERVICE_API_KEY_PREVIOUS",
+            kms_key_id=key.arn,
+            recovery_window_in_days=7,
+            tags=tags(config),
+            opts=child,
+        )
+        aws.secretsmanager.SecretVersion(
+            f"{name}-api-keys",
+            secret_id=secret.id,
+            secret_string=pulumi.Output.json_dumps({"SERVICE_API_KEY": api_key.result}),
+            # Rotation writes new versions outside Pulumi; do not put the first one back.
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["secretString"]),
+        )
+
+        identity = pod_identity_role(
+            f"{name}-reader",
+            config,
+            cluster.name,
+            NAMESPACE,
+            SERVICE_ACCOUNT,
+            iam.policy_json(
+                iam.allow(
+                    ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], [secret.arn]
+                ),
+                iam.allow(
+                    ["kms:Decrypt"],
+                    [key.arn],
+                    StringEquals={
+                        "kms:ViaService": f"secretsmanager.{config.region}.amazonaws.com"
+                    },
+                ),
+            ),
+            self,
+        )
+        chart = helm_charts.release(
+            f"{name}-operator",
+            helm_charts.EXTERNAL_SECRETS,
+            NAMESPACE,
+            {"installCRDs": True, "serviceAccount": {"name": SERVICE_ACCOUNT}},
+            cluster.provider,
+            self,
+            depends_on=[identity],
+        )
+        crd_options = pulumi.ResourceOptions(
+            parent=self, provider=cluster.provider, depends_on=[chart, namespace]
+        )
+        store = kubernetes.apiextensions.CustomResource(
+            f"{name}-store",
+            api_version="external-secrets.io/v1",
+            kind="SecretStore",
+            metadata={"name": STORE_NAME, "namespace": namespace.name},
+            # No auth block: the operator uses its own Pod Identity credentials.
+            spec={"provider": {"aws": {"service": "SecretsManager", "region": config.region}}},
+            opts=crd_options,
+        )
+        self.kubernetes_secret_name = f"{config.project}-api-keys"
+        kubernetes.apiextensions.CustomResource(
+            f"{name}-api-keys-sync",
+            api_version="external-secrets.io/v1",
+            kind="ExternalSecret",
+            metadata={"name": self.kubernetes_secret_name, "namespace": namespace.name},
+            spec={
+                "refreshInterval": REFRESH_INTERVAL,
+                "secretStoreRef": {"name": STORE_NAME, "kind": "SecretStore"},
+                "target": {"name": self.kubernetes_secret_name, "creationPolicy": "Owner"},
+                # Every JSON field of the secret becomes a key of the Kubernetes secret.
+                "dataFrom": [{"extract": {"key": secret.name}}],
+            },
+            opts=pulumi.ResourceOptions(parent=self, provider=cluster.provider, depends_on=[store]),
+        )
+        self.secret_arn = secret.arn
+        self.register_outputs({"secret_arn": self.secret_arn})

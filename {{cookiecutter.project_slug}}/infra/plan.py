@@ -1,0 +1,196 @@
+"""Run the Pulumi program offline, under Pulumi's mocks, and show what it would create.
+
+    make plan STACK=dev     (or: python infra/plan.py dev --output build/plan/dev)
+
+Prints the resource inventory, writes every Kubernetes object the program declares as
+YAML, and writes `resources.json` (every resource with its inputs) for the tests. No
+AWS account, Pulumi CLI or provider plugin is needed. The program may not call any
+provider function (invoke): those need AWS, so this fails on the first one.
+"""
+
+import argparse
+import json
+import runpy
+import sys
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+from pulumi.runtime.stack import wait_for_rpcs
+from pulumi.runtime.sync_await import _sync_await
+
+INFRA = Path(__file__).resolve().parent
+# Used only when the stack file has no accountId yet, so a plan works before one exists.
+PLACEHOLDER_ACCOUNT_ID = "000000000000"
+# The inputs worth a glance in the inventory, per resource type.
+HIGHLIGHTS = {
+    "aws:ec2/vpc:Vpc": ["cidrBlock"],
+    "aws:ec2/subnet:Subnet": ["availabilityZone", "cidrBlock"],
+    "aws:ecr/repository:Repository": ["name", "imageTagMutability", "imageScanningConfiguration"],
+    "aws:eks/cluster:Cluster": ["name", "version", "vpcConfig", "enabledClusterLogTypes"],
+    "aws:eks/nodeGroup:NodeGroup": ["instanceTypes", "scalingConfig"],
+    "aws:eks/addon:Addon": ["addonName"],
+    "aws:eks/podIdentityAssociation:PodIdentityAssociation": ["namespace", "serviceAccount"],
+    "aws:secretsmanager/secret:Secret": ["name"],
+    "kubernetes:helm.sh/v3:Release": ["chart", "version", "namespace"],
+}
+
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    """Answers each resource registration like AWS would, and records it."""
+
+    def __init__(self, region: str, account_id: str) -> None:
+        self.region = region
+        self.account_id = account_id
+        self.resources: list[dict[str, Any]] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        self.resources.append({"type": args.typ, "name": args.name, "inputs": args.inputs})
+        service = args.typ.split(":")[1].split("/")[0]
+        kind = args.typ.rsplit(":", 1)[-1].lower()
+        state = {
+            "arn": f"arn:aws:{service}:{self.region}:{self.account_id}:{kind}/{args.name}",
+            "name": args.inputs.get("name", args.name),
+            **args.inputs,
+        }
+        if args.typ == "aws:eks/cluster:Cluster":
+            state["endpoint"] = f"https://{args.name}.eks.{self.region}.amazonaws.com"
+            state["certificateAuthority"] = {"data": "bW9jaw=="}
+            state["vpcConfig"] = {
+                **args.inputs["vpcConfig"],
+                "clusterSecurityGroupId": "sg-cluster",
+            }
+        if args.typ == "aws:ecr/repository:Repository":
+            state["repositoryUrl"] = (
+                f"{self.account_id}.dkr.ecr.{self.region}.amazonaws.com/{state['name']}"
+            )
+        if args.typ == "aws:ec2/launchTemplate:LaunchTemplate":
+            state["latestVersion"] = 1
+        if args.typ == "aws:sqs/queue:Queue":
+            state["url"] = (
+                f"https://sqs.{self.region}.amazonaws.com/{self.account_id}/{state['name']}"
+            )
+        if args.typ == "random:index/randomPassword:RandomPassword":
+            state["result"] = "planned-secret-value"
+        return f"{args.name}-id", state
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list]:
+        raise RuntimeError(
+            f"the program called {args.token}; invokes need AWS, take the value from config"
+        )
+
+
+def read_stack_config(stack: str, overrides: dict[str, str]) -> tuple[str, dict[str, str]]:
+    """The project name and the stack's config as Pulumi hands it to a program: every
+    key namespaced, structured values as JSON. `overrides` replace keys of the file."""
+    project = yaml.safe_load((INFRA / "Pulumi.yaml").read_text())["name"]
+    stack_file = yaml.safe_load((INFRA / f"Pulumi.{stack}.yaml").read_text())
+    config = {}
+    for key, value in {**(stack_file.get("config") or {}), **overrides}.items():
+        full_key = key if ":" in key else f"{project}:{key}"
+        config[full_key] = value if isinstance(value, str) else json.dumps(value)
+    if not config.get(f"{project}:accountId"):
+        print(
+            f"accountId is not set in Pulumi.{stack}.yaml; planning with {PLACEHOLDER_ACCOUNT_ID}."
+        )
+        config[f"{project}:accountId"] = PLACEHOLDER_ACCOUNT_ID
+    return project, config
+
+
+class PlanFailed(Exception):
+    """The program raised; says how far it got, so a config error is seen to stop it
+    before any resource exists."""
+
+    def __init__(self, cause: Exception, declared: int) -> None:
+        where = (
+            "before declaring any resource"
+            if declared == 0
+            else f"after declaring {declared} resources"
+        )
+        super().__init__(f"the program stopped {where}: {cause}")
+
+
+def run_program(stack: str, overrides: dict[str, str]) -> dict[str, Any]:
+    project, config = read_stack_config(stack, overrides)
+    pulumi.runtime.set_all_config(config)
+    mocks = RecordingMocks(config.get("aws:region", ""), config[f"{project}:accountId"])
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False)
+    sys.path.insert(0, str(INFRA))
+    try:
+        runpy.run_path(str(INFRA / "__main__.py"), run_name="__main__")
+        _sync_await(wait_for_rpcs())
+    except Exception as error:
+        raise PlanFailed(error, len(mocks.resources)) from error
+    return {
+        "project": project,
+        "stack": stack,
+        "region": mocks.region,
+        "accountId": mocks.account_id,
+        "resources": mocks.resources,
+    }
+
+
+def kubernetes_objects(resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What `kubectl get -o yaml` would show for every object the program declares."""
+    return [
+        resource["inputs"]
+        for resource in resources
+        if resource["type"].startswith("kubernetes:") and "kind" in resource["inputs"]
+    ]
+
+
+def print_inventory(resources: list[dict[str, Any]]) -> None:
+    print(f"{len(resources)} resources")
+    for resource in resources:
+        keys = HIGHLIGHTS.get(resource["type"], [])
+        shown = {key: resource["inputs"][key] for key in keys if key in resource["inputs"]}
+        if "kind" in resource["inputs"]:
+            shown = {
+                "kind": resource["inputs"]["kind"],
+                "metadata": resource["inputs"].get("metadata"),
+            }
+        detail = f"  {json.dumps(shown, separators=(',', ':'))}" if shown else ""
+        print(f"  {resource['type']:<60} {resource['name']}{detail}")
+
+
+def write_outputs(plan: dict[str, Any], output: Path) -> None:
+    resources = plan["resources"]
+    manifests = output / "kubernetes"
+    manifests.mkdir(parents=True, exist_ok=True)
+    for stale in manifests.glob("*.yaml"):
+        stale.unlink()
+    for index, manifest in enumerate(kubernetes_objects(resources)):
+        file_name = f"{index:02d}-{manifest['kind'].lower()}-{manifest['metadata']['name']}.yaml"
+        (manifests / file_name).write_text(yaml.safe_dump(manifest, sort_keys=False))
+    (output / "resources.json").write_text(json.dumps(plan, indent=1, sort_keys=True))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("stack", help="dev or prod: reads infra/Pulumi.<stack>.yaml")
+    parser.add_argument(
+        "--output", type=Path, required=True, help="where to write the YAML and resources.json"
+    )
+    parser.add_argument(
+        "--config",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config key for this plan, e.g. publicAccessCidrs='[\"203.0.113.0/24\"]'",
+    )
+    arguments = parser.parse_args()
+    overrides = dict(setting.split("=", 1) for setting in arguments.config)
+    try:
+        plan = run_program(arguments.stack, overrides)
+    except PlanFailed as error:
+        print(error, file=sys.stderr)
+        return 1
+    print_inventory(plan["resources"])
+    write_outputs(plan, arguments.output)
+    print(f"Kubernetes objects written to {arguments.output / 'kubernetes'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

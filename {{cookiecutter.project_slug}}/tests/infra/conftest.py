@@ -1,0 +1,81 @@
+"""The infra tests read what the Pulumi program declares for each stack: `infra/plan.py`
+runs it under Pulumi's mocks (no AWS, no CLI) and records every resource's inputs."""
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parents[2]
+STACKS = ("dev", "prod")
+# Pulumi marks secret values in mock inputs with this signature key.
+SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d"  # noqa: S105 (a marker, not a secret)
+
+
+def reveal(value: Any) -> Any:
+    """The plain value of a (possibly secret-wrapped) input."""
+    if isinstance(value, dict) and SECRET_SIGNATURE in value:
+        return value["value"]
+    return value
+
+
+@dataclass
+class Plan:
+    stack: str
+    region: str
+    account_id: str
+    resources: list[dict[str, Any]]
+    output: Path
+
+    def arn(self, service: str, kind: str, name: str) -> str:
+        """The ARN the mocks give a resource declared as `name`."""
+        return f"arn:aws:{service}:{self.region}:{self.account_id}:{kind}/{name}"
+
+    def all(self, resource_type: str) -> list[dict[str, Any]]:
+        return [resource for resource in self.resources if resource["type"] == resource_type]
+
+    def one(self, resource_type: str, name: str | None = None) -> dict[str, Any]:
+        found = [
+            resource for resource in self.all(resource_type) if name in (None, resource["name"])
+        ]
+        assert len(found) == 1, (
+            f"expected one {resource_type} {name or ''} in {self.stack}, found {len(found)}"
+        )
+        return found[0]["inputs"]
+
+    def kubernetes(self, kind: str) -> list[dict[str, Any]]:
+        return [
+            resource["inputs"]
+            for resource in self.resources
+            if resource["type"].startswith("kubernetes:") and resource["inputs"].get("kind") == kind
+        ]
+
+
+def run_plan(stack: str, output: Path, *overrides: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, str(PROJECT / "infra" / "plan.py"), stack, "--output", str(output)]
+    for override in overrides:
+        command += ["--config", override]
+    return subprocess.run(command, cwd=PROJECT, capture_output=True, text=True, timeout=300)
+
+
+def planned(stack: str, output: Path, *overrides: str) -> Plan:
+    result = run_plan(stack, output, *overrides)
+    assert result.returncode == 0, result.stdout + result.stderr
+    recorded = json.loads((output / "resources.json").read_text())
+    return Plan(stack, recorded["region"], recorded["accountId"], recorded["resources"], output)
+
+
+@pytest.fixture(scope="session")
+def plans(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Plan]:
+    return {stack: planned(stack, tmp_path_factory.mktemp(f"plan-{stack}")) for stack in STACKS}
+
+
+@pytest.fixture(params=STACKS)
+def plan(request: pytest.FixtureRequest, plans: dict[str, Plan]) -> Iterator[Plan]:
+    """Each test using this runs once per stack."""
+    yield plans[request.param]

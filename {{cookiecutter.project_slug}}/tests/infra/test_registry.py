@@ -1,0 +1,32 @@
+import json
+
+from tests.infra.conftest import Plan
+
+
+def test_repository_is_immutable_scanned_and_encrypted_with_a_rotating_customer_key(
+    plan: Plan,
+) -> None:
+    repository = plan.one("aws:ecr/repository:Repository")
+    key = plan.one("aws:kms/key:Key", "registry-key")
+
+    assert repository["imageTagMutability"] == "IMMUTABLE"
+    assert repository["imageScanningConfiguration"] == {"scanOnPush": True}
+    [encryption] = repository["encryptionConfigurations"]
+    assert encryption["encryptionType"] == "KMS"
+    assert encryption["kmsKey"].startswith("arn:aws:kms:")
+    assert encryption["kmsKey"].endswith(":key/registry-key")
+    assert key["enableKeyRotation"] is True
+    assert repository.get("forceDelete") is not True
+
+
+def test_lifecycle_expires_untagged_images_and_keeps_the_configured_releases(plan: Plan) -> None:
+    rules = json.loads(plan.one("aws:ecr/lifecyclePolicy:LifecyclePolicy")["policy"])["rules"]
+    untagged, releases = rules
+
+    assert untagged["selection"]["tagStatus"] == "untagged"
+    assert untagged["action"]["type"] == "expire"
+    assert releases["selection"] == {
+        "tagStatus": "any",
+        "countType": "imageCountMoreThan",
+        "countNumber": 30 if plan.stack == "dev" else 100,
+    }
