@@ -74,6 +74,7 @@ INFRA_FILES = [
             "app_namespace",
             "argo_rollouts",
             "cluster",
+            "encryption",
             "github_deploy",
             "helm_charts",
             "iam",

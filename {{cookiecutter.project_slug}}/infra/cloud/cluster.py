@@ -9,6 +9,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as kubernetes
 
 from . import iam
+from .encryption import rotating_key
 from .naming import component_type, tags
 from .network import Network
 from .stack_config import StackConfig
@@ -111,13 +112,8 @@ class Cluster(pulumi.ComponentResource):
         super().__init__(component_type(config, "Cluster"), name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
-        secrets_key = aws.kms.Key(
-            f"{name}-secrets-key",
-            description=f"Envelope encryption of Kubernetes secrets in {config.name}",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
-            tags=tags(config),
-            opts=child,
+        secrets_key = rotating_key(
+            f"{name}-secrets-key", config, "Envelope encryption of Kubernetes secrets", self
         )
         control_plane_role = aws.iam.Role(
             f"{name}-control-plane",
@@ -159,18 +155,19 @@ class Cluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[control_plane_policy]),
         )
 
-        network_addons = [
-            aws.eks.Addon(
+        def install_addon(addon: str, depends_on: list[pulumi.Resource]) -> aws.eks.Addon:
+            # EKS picks the add-on version that matches the cluster's Kubernetes version.
+            return aws.eks.Addon(
                 f"{name}-{addon}",
                 cluster_name=cluster.name,
                 addon_name=addon,
                 resolve_conflicts_on_create="OVERWRITE",
                 resolve_conflicts_on_update="PRESERVE",
                 tags=tags(config),
-                opts=child,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
             )
-            for addon in NETWORK_ADDONS
-        ]
+
+        network_addons = [install_addon(addon, []) for addon in NETWORK_ADDONS]
 
         self.node_role = node_role(f"{name}-node", config, self)
         launch_template = aws.ec2.LaunchTemplate(
@@ -223,15 +220,7 @@ class Cluster(pulumi.ComponentResource):
             ),
         )
         for addon in WORKLOAD_ADDONS:
-            aws.eks.Addon(
-                f"{name}-{addon}",
-                cluster_name=cluster.name,
-                addon_name=addon,
-                resolve_conflicts_on_create="OVERWRITE",
-                resolve_conflicts_on_update="PRESERVE",
-                tags=tags(config),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[node_group]),
-            )
+            install_addon(addon, [node_group])
 
         self.name = cluster.name
         self.arn = cluster.arn

@@ -6,6 +6,7 @@ import json
 import pulumi
 import pulumi_aws as aws
 
+from .encryption import rotating_key
 from .naming import component_type, tags
 from .stack_config import StackConfig
 
@@ -54,14 +55,7 @@ class Registry(pulumi.ComponentResource):
         super().__init__(component_type(config, "Registry"), name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
-        key = aws.kms.Key(
-            f"{name}-key",
-            description=f"Encrypts the {config.name} container images",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
-            tags=tags(config),
-            opts=child,
-        )
+        key = rotating_key(f"{name}-key", config, "Encrypts the container images", self)
         repository = aws.ecr.Repository(
             f"{name}-repository",
             name=config.name,

@@ -10,6 +10,7 @@ import pulumi_random as random
 from . import helm_charts, iam
 from .app_namespace import AppNamespace
 from .cluster import Cluster
+from .encryption import rotating_key
 from .naming import component_type, tags
 from .pod_identity import pod_identity_role
 from .stack_config import StackConfig
@@ -38,14 +39,7 @@ class Secrets(pulumi.ComponentResource):
         super().__init__(component_type(config, "Secrets"), name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
-        key = aws.kms.Key(
-            f"{name}-key",
-            description=f"Encrypts the {config.name} service secrets",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
-            tags=tags(config),
-            opts=child,
-        )
+        key = rotating_key(f"{name}-key", config, "Encrypts the service secrets", self)
         api_key = random.RandomPassword(
             f"{name}-api-key", length=API_KEY_LENGTH, special=False, opts=child
         )

@@ -1,0 +1,23 @@
+"""Customer-managed KMS keys: each rotates yearly and waits 30 days before deletion, so
+a mistaken destroy can still be undone."""
+
+import pulumi
+import pulumi_aws as aws
+
+from .naming import tags
+from .stack_config import StackConfig
+
+DELETION_WINDOW_DAYS = 30
+
+
+def rotating_key(
+    name: str, config: StackConfig, purpose: str, parent: pulumi.Resource
+) -> aws.kms.Key:
+    return aws.kms.Key(
+        name,
+        description=f"{purpose} ({config.name})",
+        enable_key_rotation=True,
+        deletion_window_in_days=DELETION_WINDOW_DAYS,
+        tags=tags(config),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
