@@ -90,6 +90,16 @@ INFRA_FILES = [
         )
     ),
 ]
+LOADTEST_FILES = [
+    "slo.toml",
+    "service_level.py",
+    "request_mix.py",
+    "locustfile.py",
+    "shapes/smoke.py",
+    "shapes/canary_gate.py",
+    "shapes/soak.py",
+    "shapes/stress.py",
+]
 TOP_LEVEL_FILES = [
     ".gitignore",
     ".python-version",
@@ -118,6 +128,7 @@ def expected_files(package: str) -> set[str]:
         *(f"service/{package}/{name}" for name in PACKAGE_FILES),
         *(f"tests/{name}" for name in TEST_FILES),
         *(f"infra/{name}" for name in INFRA_FILES),
+        *(f"loadtests/{name}" for name in LOADTEST_FILES),
     }
 
 

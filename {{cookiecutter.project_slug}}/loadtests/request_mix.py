@@ -1,0 +1,77 @@
+"""Request bodies that look like real clients: feature values drawn around the examples
+of the service's own request schema (read from its OpenAPI document), within its bounds,
+and a share of requests that are wrong on purpose."""
+
+import json
+import math
+import random
+from dataclasses import dataclass
+from typing import Any
+
+# How far values stray from the schema's example, as a fraction of it.
+SPREAD = 0.25
+MAX_BATCH = 50
+
+
+@dataclass(frozen=True)
+class Feature:
+    name: str
+    example: float
+    lower: float  # exclusive
+    upper: float  # inclusive
+
+    def draw(self, rng: random.Random) -> float:
+        """Two decimals, like a measurement, and always inside the bounds."""
+        value = round(rng.gauss(self.example, abs(self.example) * SPREAD), 2)
+        smallest = round(self.lower + 0.01, 2) if math.isfinite(self.lower) else value
+        return min(max(value, smallest), self.upper)
+
+
+@dataclass(frozen=True)
+class RequestSchema:
+    features: tuple[Feature, ...]
+    max_batch_size: int
+
+    @classmethod
+    def from_openapi(cls, document: dict[str, Any]) -> "RequestSchema":
+        body = document["paths"]["/predict"]["post"]["requestBody"]["content"]["application/json"][
+            "schema"
+        ]
+        record = document["components"]["schemas"]["Record"]
+        features = tuple(
+            Feature(
+                name=name,
+                example=float(field["examples"][0]),
+                lower=float(field.get("exclusiveMinimum", field.get("minimum", -math.inf))),
+                upper=float(field.get("maximum", math.inf)),
+            )
+            for name, field in record["properties"].items()
+        )
+        return cls(features, int(body["properties"]["records"]["maxItems"]))
+
+    def record(self, rng: random.Random) -> dict[str, float]:
+        return {feature.name: feature.draw(rng) for feature in self.features}
+
+    def batch(self, rng: random.Random) -> dict[str, list]:
+        size = rng.randint(2, min(MAX_BATCH, self.max_batch_size))
+        return {"records": [self.record(rng) for _ in range(size)]}
+
+    def invalid_request(self, rng: random.Random) -> tuple[str, bytes, str]:
+        """(what is wrong, body, content type) for a request the service must refuse."""
+        record = self.record(rng)
+        feature = rng.choice(self.features)
+        choices = [
+            (
+                "missing feature",
+                {"records": [{k: v for k, v in record.items() if k != feature.name}]},
+            ),
+            ("out of range", {"records": [{**record, feature.name: feature.upper * 10}]}),
+            ("string value", {"records": [{**record, feature.name: str(record[feature.name])}]}),
+            ("unknown field", {"records": [{**record, "unexpected": 1.0}]}),
+            ("empty batch", {"records": []}),
+            ("oversized batch", {"records": [record] * (self.max_batch_size + 1)}),
+        ]
+        reason, body = rng.choice(choices)
+        if rng.random() < 0.1:
+            return "not JSON", b"records=1", "application/x-www-form-urlencoded"
+        return reason, json.dumps(body).encode(), "application/json"
