@@ -16,9 +16,18 @@ for variable in [name for name in os.environ if name.startswith("SERVICE_")]:
     del os.environ[variable]
 
 import bentoml  # noqa: E402
+import httpx  # noqa: E402
 
 from {{ cookiecutter.package_name }} import training  # noqa: E402
 from {{ cookiecutter.package_name }}.model_store import MODEL_NAME  # noqa: E402
+
+from tests.running_server import RunningServer  # noqa: E402
+from tests.server_settings import (  # noqa: E402
+    API_KEY,
+    MAX_BATCH_SIZE,
+    MAX_BODY_BYTES,
+    PREVIOUS_API_KEY,
+)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -32,3 +41,31 @@ def stored_model() -> bentoml.Model:
     """The example model, trained and stored exactly as `make train` does it."""
     assert training.main() == 0
     return bentoml.models.get(f"{MODEL_NAME}:latest")
+
+
+@pytest.fixture(scope="session")
+def server(
+    stored_model: bentoml.Model, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningServer]:
+    running = RunningServer(
+        {
+            "SERVICE_API_KEY": API_KEY,
+            "SERVICE_API_KEY_PREVIOUS": PREVIOUS_API_KEY,
+            "SERVICE_MAX_BATCH_SIZE": str(MAX_BATCH_SIZE),
+            "SERVICE_MAX_BODY_BYTES": str(MAX_BODY_BYTES),
+        },
+        tmp_path_factory.mktemp("server") / "server.log",
+    )
+    try:
+        running.wait_until_ready()
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def client(server: RunningServer) -> Iterator[httpx.Client]:
+    """An authenticated client."""
+    headers = {"Authorization": f"Bearer {API_KEY}"}
+    with httpx.Client(base_url=server.url, headers=headers, timeout=10) as authenticated:
+        yield authenticated

@@ -23,12 +23,12 @@ def free_port() -> int:
 class RunningServer:
     """`bentoml serve` with the given SERVICE_* settings; its output goes to `log_path`."""
 
-    def __init__(self, settings: dict[str, str], log_path: Path) -> None:
+    def __init__(self, settings: dict[str, str], log_path: Path, service: str = SERVICE) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         self.log_file = log_path.open("wb")
-        command = [sys.executable, "-m", "bentoml", "serve", SERVICE, "--host", "127.0.0.1"]
+        command = [sys.executable, "-m", "bentoml", "serve", service, "--host", "127.0.0.1"]
         self.process = subprocess.Popen(
             [*command, "--port", str(self.port)],
             env={**os.environ, **settings},

@@ -18,7 +18,7 @@ from {{ cookiecutter.package_name }}.schemas import (
 )
 
 from tests.running_server import RunningServer
-from tests.service.conftest import API_KEY, MAX_BATCH_SIZE, MAX_BODY_BYTES, PREVIOUS_API_KEY
+from tests.server_settings import API_KEY, MAX_BATCH_SIZE, MAX_BODY_BYTES, PREVIOUS_API_KEY
 
 VALID = EXAMPLE_RECORD.model_dump()
 

@@ -1,0 +1,8 @@
+"""The settings the shared test server runs with: small limits, so they are cheap to hit."""
+
+import secrets
+
+API_KEY = secrets.token_urlsafe(32)
+PREVIOUS_API_KEY = secrets.token_urlsafe(32)
+MAX_BATCH_SIZE = 50
+MAX_BODY_BYTES = 16_384
