@@ -14,6 +14,7 @@ from cloud.monitoring import Monitoring
 from cloud.network import Network
 from cloud.registry import Registry
 from cloud.secrets import Secrets
+from cloud.service_workload import ServiceWorkload
 
 config = stack_config.load()
 
@@ -27,6 +28,16 @@ LoadBalancerController("load-balancer-controller", config, cluster, network)
 ArgoRollouts("argo-rollouts", config, cluster)
 monitoring = Monitoring("monitoring", config, cluster, namespace)
 deploy = GitHubDeploy("github-deploy", config, registry, cluster, namespace)
+if config.service_image:
+    workload = ServiceWorkload(
+        "service", config, cluster, namespace, config.service_image, secrets.kubernetes_secret_name
+    )
+    pulumi.export("serviceUrl", workload.url)
+else:
+    # The repository is empty on the first `pulumi up`: see README, "First deployment".
+    pulumi.log.info(
+        "serviceImage is not set: the service's Kubernetes objects come after the first image"
+    )
 
 pulumi.export("region", config.region)
 pulumi.export("repositoryUrl", registry.repository_url)

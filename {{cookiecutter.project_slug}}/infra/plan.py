@@ -44,9 +44,18 @@ class RecordingMocks(pulumi.runtime.Mocks):
         self.region = region
         self.account_id = account_id
         self.resources: list[dict[str, Any]] = []
+        self.ignored_changes: dict[tuple[str, str], list[str]] = {}
+
+    def record_options(self, args: pulumi.ResourceTransformationArgs) -> None:
+        """Options never reach the mocks; a stack transformation sees them first."""
+        if args.opts and args.opts.ignore_changes:
+            self.ignored_changes[(args.type_, args.name)] = list(args.opts.ignore_changes)
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        self.resources.append({"type": args.typ, "name": args.name, "inputs": args.inputs})
+        resource = {"type": args.typ, "name": args.name, "inputs": args.inputs}
+        if (args.typ, args.name) in self.ignored_changes:
+            resource["ignoreChanges"] = self.ignored_changes[(args.typ, args.name)]
+        self.resources.append(resource)
         service = args.typ.split(":")[1].split("/")[0]
         kind = args.typ.rsplit(":", 1)[-1].lower()
         state = {
@@ -95,6 +104,12 @@ def read_stack_config(stack: str, overrides: dict[str, str]) -> tuple[str, dict[
             f"accountId is not set in Pulumi.{stack}.yaml; planning with {PLACEHOLDER_ACCOUNT_ID}."
         )
         config[f"{project}:accountId"] = PLACEHOLDER_ACCOUNT_ID
+    if not config.get(f"{project}:serviceImage"):
+        # Plan the service's objects too, as they will be once an image exists.
+        account, region = config[f"{project}:accountId"], config.get("aws:region", "")
+        image = f"{account}.dkr.ecr.{region}.amazonaws.com/{project}-{stack}@sha256:{'0' * 64}"
+        print(f"serviceImage is not set in Pulumi.{stack}.yaml; planning with {image}.")
+        config[f"{project}:serviceImage"] = image
     return project, config
 
 
@@ -116,6 +131,7 @@ def run_program(stack: str, overrides: dict[str, str]) -> dict[str, Any]:
     pulumi.runtime.set_all_config(config)
     mocks = RecordingMocks(config.get("aws:region", ""), config[f"{project}:accountId"])
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False)
+    pulumi.runtime.register_stack_transformation(lambda args: mocks.record_options(args))
     sys.path.insert(0, str(INFRA))
     try:
         runpy.run_path(str(INFRA / "__main__.py"), run_name="__main__")

@@ -18,6 +18,8 @@ CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager",
 # Add-ons that must exist before nodes can join, and those that need nodes to run on.
 NETWORK_ADDONS = ["vpc-cni", "kube-proxy", "eks-pod-identity-agent"]
 WORKLOAD_ADDONS = ["coredns", "metrics-server"]
+# The VPC CNI enforces NetworkPolicies only when asked to.
+ADDON_SETTINGS = {"vpc-cni": json.dumps({"enableNetworkPolicy": "true"})}
 NODE_POLICIES = [
     "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
     "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
@@ -161,6 +163,7 @@ class Cluster(pulumi.ComponentResource):
                 f"{name}-{addon}",
                 cluster_name=cluster.name,
                 addon_name=addon,
+                configuration_values=ADDON_SETTINGS.get(addon),
                 resolve_conflicts_on_create="OVERWRITE",
                 resolve_conflicts_on_update="PRESERVE",
                 tags=tags(config),

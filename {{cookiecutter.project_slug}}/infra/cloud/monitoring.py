@@ -39,6 +39,8 @@ class Monitoring(pulumi.ComponentResource):
             helm_charts.KUBE_PROMETHEUS_STACK,
             NAMESPACE,
             {
+                # Fixed names, so the canary analysis can find Prometheus at a known address.
+                "fullnameOverride": "kube-prometheus-stack",
                 "prometheus": {
                     "prometheusSpec": {
                         "retention": RETENTION,
@@ -60,6 +62,8 @@ class Monitoring(pulumi.ComponentResource):
             metadata={"name": config.project, "namespace": namespace.name},
             spec={
                 "selector": {"matchLabels": {"app.kubernetes.io/name": config.project}},
+                # The canary analysis tells canary from stable pods by this label.
+                "podTargetLabels": ["rollouts-pod-template-hash"],
                 "podMetricsEndpoints": [
                     {"port": "http", "path": "/metrics", "interval": SCRAPE_INTERVAL}
                 ],

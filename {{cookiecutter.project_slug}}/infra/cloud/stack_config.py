@@ -25,6 +25,10 @@ SUPPORTED_KUBERNETES_VERSIONS = ("1.32", "1.33", "1.34")
 ACCOUNT_ID = re.compile(r"\d{12}")
 AVAILABILITY_ZONE = re.compile(r"[a-z]{2}(-[a-z]+)+-\d[a-z]")
 GITHUB_NAME = re.compile(r"[A-Za-z0-9._-]{1,100}")
+SERVICE_IMAGE = re.compile(
+    r"[a-z0-9.-]+(:\d+)?/[a-z0-9._/-]+(:[A-Za-z0-9._-]+|@sha256:[0-9a-f]{64})"
+)
+CERTIFICATE_ARN = re.compile(r"arn:aws:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+")
 OIDC_PROVIDER_ARN = re.compile(
     r"arn:aws:iam::\d{12}:oidc-provider/token\.actions\.githubusercontent\.com"
 )
@@ -38,6 +42,12 @@ class StackConfigError(ValueError):
 class NodeGroupSize:
     minimum: int
     desired: int
+    maximum: int
+
+
+@dataclass(frozen=True)
+class ReplicaRange:
+    minimum: int
     maximum: int
 
 
@@ -60,6 +70,10 @@ class StackConfig:
     github_repository: str
     github_oidc_provider_arn: str | None
     app_namespace: str
+    service_image: str | None
+    service_replicas: ReplicaRange
+    domain_name: str | None
+    certificate_arn: str | None
 
     @property
     def name(self) -> str:
@@ -204,6 +218,35 @@ def parse(values: Mapping[str, Any], project: str) -> StackConfig:
             "(arn:aws:iam::<account>:oidc-provider/token.actions.githubusercontent.com)"
         )
 
+    service_image = values.get("serviceImage") or None
+    if service_image and not SERVICE_IMAGE.fullmatch(service_image):
+        problems.append(
+            f"serviceImage: {service_image!r} is not an image pinned by tag or digest "
+            "(<registry>/<repository>:<tag> or @sha256:<digest>)"
+        )
+
+    replicas = values.get("serviceReplicas") or {}
+    service_replicas = ReplicaRange(
+        minimum=whole_number("serviceReplicas.min", replicas.get("min")),
+        maximum=whole_number("serviceReplicas.max", replicas.get("max")),
+    )
+    # Two pods at least: one may be evicted or replaced while the other serves.
+    if not 2 <= service_replicas.minimum <= service_replicas.maximum:
+        problems.append(
+            f"serviceReplicas: min {service_replicas.minimum}, max {service_replicas.maximum} "
+            "must satisfy 2 <= min <= max"
+        )
+
+    domain_name = values.get("domainName") or None
+    certificate_arn = values.get("certificateArn") or None
+    if bool(domain_name) != bool(certificate_arn):
+        problems.append(
+            "domainName, certificateArn: set both (HTTPS on a public load balancer) "
+            "or neither (plain HTTP on an internal one)"
+        )
+    if certificate_arn and not CERTIFICATE_ARN.fullmatch(certificate_arn):
+        problems.append(f"certificateArn: {certificate_arn!r} is not an ACM certificate ARN")
+
     if problems:
         raise StackConfigError("invalid stack config:\n  " + "\n  ".join(problems))
     return StackConfig(
@@ -223,6 +266,10 @@ def parse(values: Mapping[str, Any], project: str) -> StackConfig:
         github_owner=github_owner,
         github_repository=github_repository,
         github_oidc_provider_arn=provider_arn,
+        service_image=service_image,
+        service_replicas=service_replicas,
+        domain_name=domain_name,
+        certificate_arn=certificate_arn,
         app_namespace=project,
     )
 
@@ -239,6 +286,9 @@ TEXT_KEYS = (
     "githubOwner",
     "githubRepository",
     "githubOidcProviderArn",
+    "serviceImage",
+    "domainName",
+    "certificateArn",
 )
 # Lists and maps: YAML in the stack file, JSON by the time the program reads them.
 STRUCTURED_KEYS = (
@@ -246,6 +296,7 @@ STRUCTURED_KEYS = (
     "publicAccessCidrs",
     "systemNodes",
     "karpenterInstanceFamilies",
+    "serviceReplicas",
 )
 
 

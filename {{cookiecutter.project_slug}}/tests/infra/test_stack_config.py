@@ -20,6 +20,7 @@ VALID = {
     "ecrReleasesKept": "30",
     "githubOwner": "example-org",
     "githubRepository": "example",
+    "serviceReplicas": {"min": 2, "max": 4},
 }
 
 
@@ -106,6 +107,19 @@ def test_prod_gets_a_nat_per_zone_and_on_demand_nodes_only() -> None:
         (
             {"githubOidcProviderArn": "arn:aws:iam::123456789012:oidc-provider/example.com"},
             "githubOidcProviderArn: 'arn:aws:iam::123456789012:oidc-provider/example.com' is not",
+        ),
+        (
+            {"serviceImage": "latest"},
+            "serviceImage: 'latest' is not an image pinned by tag or digest",
+        ),
+        (
+            {"serviceReplicas": {"min": 1, "max": 4}},
+            "serviceReplicas: min 1, max 4 must satisfy 2 <= min <= max",
+        ),
+        ({"domainName": "api.example.com"}, "domainName, certificateArn: set both"),
+        (
+            {"domainName": "api.example.com", "certificateArn": "arn:aws:iam::123456789012:x"},
+            "certificateArn: 'arn:aws:iam::123456789012:x' is not an ACM certificate ARN",
         ),
     ],
 )

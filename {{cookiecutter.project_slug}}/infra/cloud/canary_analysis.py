@@ -1,0 +1,217 @@
+"""How a canary is judged, as Argo Rollouts AnalysisTemplates.
+
+1. Locust gate: before the canary gets any traffic, a Job runs the load test of
+   loadtests/ against the canary Service alone. The SLOs come from loadtests/slo.toml.
+2. Prometheus: at 10% of the traffic, the canary pods' own 5xx ratio and p95 latency,
+   against the same SLO file. An empty or NaN result is a failure: no data proves nothing.
+"""
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as kubernetes
+
+from .app_namespace import AppNamespace
+from .cluster import Cluster
+from .naming import component_type
+from .service_pod import RESTRICTED_CONTAINER
+from .stack_config import StackConfig
+
+LOADTESTS = Path(__file__).resolve().parents[2] / "loadtests"
+# What the gate Job needs from loadtests/, as ConfigMap key -> path in the container.
+GATE_FILES = {
+    "locustfile.py": "locustfile.py",
+    "service_level.py": "service_level.py",
+    "request_mix.py": "request_mix.py",
+    "slo.toml": "slo.toml",
+    "canary_gate.py": "shapes/canary_gate.py",
+}
+LOCUST_IMAGE = "locustio/locust:2.47.0"
+# Public image pinned by its version tag: mirror it into your registry to pin a digest.
+LOCUST_IMAGE_DIGEST_SKIP = {"checkov.io/skip1": "CKV_K8S_43=public image pinned by version tag"}
+LOCUST_USER = 1000
+# Bounds the Job itself: a Job that hangs or retries must fail the analysis, not pass
+# it (Argo Rollouts reports a timed-out job metric as successful otherwise).
+GATE_DEADLINE_SECONDS = 300
+PROMETHEUS_ADDRESS = "http://kube-prometheus-stack-prometheus.monitoring.svc:9090"
+CANARY_HASH_ARGUMENT = "canary-hash"
+# A result must exist, be a number, and meet the objective.
+SUCCESS_WHEN = "len(result) > 0 && !isNaN(result[0]) && result[0] <= {limit}"
+ANALYSIS_INTERVAL = "1m"
+ANALYSIS_COUNT = 5
+
+
+def load_test_labels(config: StackConfig) -> dict[str, str]:
+    return {"app.kubernetes.io/name": f"{config.project}-load-test"}
+
+
+def load_objectives() -> dict[str, float]:
+    return tomllib.loads((LOADTESTS / "slo.toml").read_text())["slo"]
+
+
+def canary_selector(config: StackConfig) -> str:
+    return (
+        f'namespace="{config.app_namespace}", endpoint="/predict", '
+        f'rollouts_pod_template_hash="{{{{args.{CANARY_HASH_ARGUMENT}}}}}"'
+    )
+
+
+def prometheus_metrics(config: StackConfig) -> list[dict[str, Any]]:
+    objectives = load_objectives()
+    selector = canary_selector(config)
+    # `or vector(0)`: no 5xx series at all means no errors, not "no data".
+    errors = (
+        f'sum(rate(bentoml_service_request_total{{{selector}, http_response_code=~"5.."}}[2m]))'
+    )
+    requests = f"sum(rate(bentoml_service_request_total{{{selector}}}[2m]))"
+    error_ratio = f"({errors} or vector(0)) / {requests}"
+    p95_latency = (
+        "histogram_quantile(0.95, sum by (le) "
+        f"(rate(bentoml_service_request_duration_seconds_bucket{{{selector}}}[2m])))"
+    )
+    return [
+        {
+            "name": name,
+            "interval": ANALYSIS_INTERVAL,
+            "count": ANALYSIS_COUNT,
+            "failureLimit": 0,
+            "successCondition": SUCCESS_WHEN.format(limit=limit),
+            "provider": {"prometheus": {"address": PROMETHEUS_ADDRESS, "query": query}},
+        }
+        for name, query, limit in (
+            ("error-ratio", error_ratio, objectives["max_error_ratio"]),
+            ("p95-latency", p95_latency, objectives["p95_latency_ms"] / 1000),
+        )
+    ]
+
+
+def gate_job(
+    config: StackConfig, canary_service: str, api_keys_secret: str, files: str
+) -> dict[str, Any]:
+    url = f"http://{canary_service}.{config.app_namespace}.svc"
+    arguments = ["-f", "/loadtests/locustfile.py,/loadtests/shapes/canary_gate.py", "--headless"]
+    arguments += ["--host", url, "--report-dir", "/tmp/report", "--only-summary"]
+    return {
+        "backoffLimit": 0,
+        "activeDeadlineSeconds": GATE_DEADLINE_SECONDS,
+        "ttlSecondsAfterFinished": 3600,
+        "template": {
+            "metadata": {
+                "labels": load_test_labels(config),
+                "annotations": LOCUST_IMAGE_DIGEST_SKIP,
+            },
+            "spec": {
+                "restartPolicy": "Never",
+                "automountServiceAccountToken": False,
+                "securityContext": {
+                    "runAsNonRoot": True,
+                    "runAsUser": LOCUST_USER,
+                    "seccompProfile": {"type": "RuntimeDefault"},
+                },
+                "containers": [
+                    {
+                        "name": "locust",
+                        "image": LOCUST_IMAGE,
+                        "args": arguments,
+                        "env": [
+                            {
+                                "name": "SERVICE_API_KEY",
+                                "valueFrom": {
+                                    "secretKeyRef": {
+                                        "name": api_keys_secret,
+                                        "key": "SERVICE_API_KEY",
+                                    }
+                                },
+                            },
+                            {"name": "LOCUST_SLO_FILE", "value": "/loadtests/slo.toml"},
+                        ],
+                        "resources": {
+                            "requests": {"cpu": "500m", "memory": "256Mi"},
+                            "limits": {"cpu": "1", "memory": "512Mi"},
+                        },
+                        "securityContext": RESTRICTED_CONTAINER,
+                        "volumeMounts": [
+                            {"name": "loadtests", "mountPath": "/loadtests", "readOnly": True},
+                            {"name": "tmp", "mountPath": "/tmp"},
+                        ],
+                    }
+                ],
+                "volumes": [
+                    {
+                        "name": "loadtests",
+                        "configMap": {
+                            "name": files,
+                            "items": [
+                                {"key": key, "path": path} for key, path in GATE_FILES.items()
+                            ],
+                        },
+                    },
+                    {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}},
+                ],
+            },
+        },
+    }
+
+
+class CanaryAnalysis(pulumi.ComponentResource):
+    gate_template: str
+    prometheus_template: str
+
+    def __init__(
+        self,
+        name: str,
+        config: StackConfig,
+        cluster: Cluster,
+        namespace: AppNamespace,
+        canary_service: str,
+        api_keys_secret: str,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(component_type(config, "CanaryAnalysis"), name, None, opts)
+        options = pulumi.ResourceOptions(
+            parent=self, provider=cluster.provider, depends_on=[namespace]
+        )
+        files = f"{config.project}-load-test"
+        kubernetes.core.v1.ConfigMap(
+            f"{name}-load-test-files",
+            metadata={"name": files, "namespace": namespace.name},
+            data={key: (LOADTESTS / path).read_text() for key, path in GATE_FILES.items()},
+            opts=options,
+        )
+        self.gate_template = "locust-gate"
+        kubernetes.apiextensions.CustomResource(
+            f"{name}-locust-gate",
+            api_version="argoproj.io/v1alpha1",
+            kind="AnalysisTemplate",
+            metadata={
+                "name": self.gate_template,
+                "namespace": namespace.name,
+                "annotations": LOCUST_IMAGE_DIGEST_SKIP,
+            },
+            spec={
+                "metrics": [
+                    {
+                        "name": "locust-gate",
+                        "failureLimit": 0,
+                        "provider": {
+                            "job": {
+                                "spec": gate_job(config, canary_service, api_keys_secret, files)
+                            }
+                        },
+                    }
+                ]
+            },
+            opts=options,
+        )
+        self.prometheus_template = "canary-metrics"
+        kubernetes.apiextensions.CustomResource(
+            f"{name}-canary-metrics",
+            api_version="argoproj.io/v1alpha1",
+            kind="AnalysisTemplate",
+            metadata={"name": self.prometheus_template, "namespace": namespace.name},
+            spec={"args": [{"name": CANARY_HASH_ARGUMENT}], "metrics": prometheus_metrics(config)},
+            opts=options,
+        )
+        self.register_outputs({})

@@ -1,0 +1,146 @@
+"""The service's Kubernetes objects: a canary Rollout behind an ALB, and the arithmetic
+that lets pods leave the load balancer before they stop."""
+
+import pytest
+
+from tests.infra.conftest import Plan, planned
+
+
+def rollout(plan: Plan) -> dict:
+    [found] = plan.kubernetes("Rollout")
+    return found
+
+
+def container(plan: Plan) -> dict:
+    [service] = rollout(plan)["spec"]["template"]["spec"]["containers"]
+    return service
+
+
+def env_value(plan: Plan, name: str) -> str:
+    return next(item["value"] for item in container(plan)["env"] if item["name"] == name)
+
+
+def ingress_annotation(plan: Plan, key: str) -> str:
+    [ingress] = plan.kubernetes("Ingress")
+    return ingress["metadata"]["annotations"][f"alb.ingress.kubernetes.io/{key}"]
+
+
+def test_rollout_routes_a_canary_through_the_alb_ingress(plan: Plan) -> None:
+    canary = rollout(plan)["spec"]["strategy"]["canary"]
+    services = {service["metadata"]["name"] for service in plan.kubernetes("Service")}
+    [ingress] = plan.kubernetes("Ingress")
+
+    assert {canary["stableService"], canary["canaryService"]} == services
+    assert canary["trafficRouting"]["alb"]["ingress"] == ingress["metadata"]["name"]
+    backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
+    assert backend == {"name": canary["stableService"], "port": {"name": "use-annotation"}}
+
+
+def test_canary_is_load_tested_before_any_traffic_then_analysed_at_ten_percent(plan: Plan) -> None:
+    steps = rollout(plan)["spec"]["strategy"]["canary"]["steps"]
+    templates = {template["metadata"]["name"] for template in plan.kubernetes("AnalysisTemplate")}
+
+    assert steps[0] == {"setCanaryScale": {"replicas": 1}}
+    assert steps[1]["analysis"]["templates"] == [{"templateName": "locust-gate"}]
+    assert steps[2] == {"setWeight": 10}
+    assert steps[3]["analysis"]["templates"] == [{"templateName": "canary-metrics"}]
+    assert steps[3]["analysis"]["args"][0]["valueFrom"] == {"podTemplateHashValue": "Latest"}
+    weights = [step["setWeight"] for step in steps if "setWeight" in step]
+    assert weights == [10, 25, 50]
+    assert {"locust-gate", "canary-metrics"} == templates
+
+
+def test_delivery_owns_the_image_and_the_autoscaler_owns_the_replicas(plan: Plan) -> None:
+    [record] = [item for item in plan.all("kubernetes:argoproj.io/v1alpha1:Rollout")]
+    assert set(record["ignoreChanges"]) == {
+        "spec.template.spec.containers[0].image",
+        "spec.replicas",
+    }
+    [autoscaler] = plan.kubernetes("HorizontalPodAutoscaler")
+    assert autoscaler["spec"]["scaleTargetRef"] == {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Rollout",
+        "name": rollout(plan)["metadata"]["name"],
+    }
+    expected = (2, 4) if plan.stack == "dev" else (3, 12)
+    assert (autoscaler["spec"]["minReplicas"], autoscaler["spec"]["maxReplicas"]) == expected
+
+
+def test_pods_are_probed_limited_and_locked_down(plan: Plan) -> None:
+    service = container(plan)
+    pod = rollout(plan)["spec"]["template"]["spec"]
+
+    assert service["startupProbe"]["httpGet"]["path"] == "/readyz"
+    assert service["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert service["livenessProbe"]["httpGet"]["path"] == "/livez"
+    assert (
+        set(service["resources"]["requests"])
+        == set(service["resources"]["limits"])
+        == {"cpu", "memory"}
+    )
+    assert service["securityContext"]["readOnlyRootFilesystem"] is True
+    assert service["securityContext"]["allowPrivilegeEscalation"] is False
+    assert service["securityContext"]["capabilities"] == {"drop": ["ALL"]}
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert pod["automountServiceAccountToken"] is False
+    assert pod["topologySpreadConstraints"][0]["topologyKey"] == "topology.kubernetes.io/zone"
+
+
+def test_shutdown_arithmetic_lets_the_load_balancer_drain_first(plan: Plan) -> None:
+    pod = rollout(plan)["spec"]["template"]["spec"]
+    pre_stop = container(plan)["lifecycle"]["preStop"]["sleep"]["seconds"]
+    request_timeout = int(env_value(plan, "SERVICE_REQUEST_TIMEOUT_SECONDS"))
+    deregistration = int(ingress_annotation(plan, "target-group-attributes").split("=")[1])
+
+    assert pre_stop >= deregistration
+    assert pod["terminationGracePeriodSeconds"] > pre_stop + request_timeout
+    assert ingress_annotation(plan, "target-type") == "ip"
+    [namespace] = plan.kubernetes("Namespace")
+    assert namespace["metadata"]["labels"]["elbv2.k8s.aws/pod-readiness-gate-inject"] == "enabled"
+
+
+def test_api_keys_come_from_the_secret_external_secrets_maintains(plan: Plan) -> None:
+    [external] = plan.kubernetes("ExternalSecret")
+    sources = {
+        item["name"]: item["valueFrom"]["secretKeyRef"]
+        for item in container(plan)["env"]
+        if "valueFrom" in item
+    }
+    assert sources["SERVICE_API_KEY"]["name"] == external["spec"]["target"]["name"]
+    assert sources["SERVICE_API_KEY_PREVIOUS"] == {
+        **sources["SERVICE_API_KEY"],
+        "key": "SERVICE_API_KEY_PREVIOUS",
+        "optional": True,
+    }
+
+
+def test_without_a_domain_the_load_balancer_is_internal(plan: Plan) -> None:
+    assert ingress_annotation(plan, "scheme") == "internal"
+    assert ingress_annotation(plan, "listen-ports") == '[{"HTTP": 80}]'
+
+
+@pytest.fixture(scope="module")
+def with_domain(tmp_path_factory: pytest.TempPathFactory) -> Plan:
+    certificate = (
+        "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-aaaa-bbbb-cccc-1234567890ab"
+    )
+    return planned(
+        "prod",
+        tmp_path_factory.mktemp("domain"),
+        "domainName=api.example.com",
+        f"certificateArn={certificate}",
+    )
+
+
+def test_with_a_domain_the_load_balancer_is_public_and_https_only(with_domain: Plan) -> None:
+    [ingress] = with_domain.kubernetes("Ingress")
+    assert ingress_annotation(with_domain, "scheme") == "internet-facing"
+    assert ingress_annotation(with_domain, "listen-ports") == '[{"HTTPS": 443}]'
+    assert ingress_annotation(with_domain, "certificate-arn").startswith("arn:aws:acm:")
+    assert ingress_annotation(with_domain, "ssl-policy").startswith("ELBSecurityPolicy-TLS13")
+    assert ingress["spec"]["rules"][0]["host"] == "api.example.com"
+
+
+def test_pod_disruption_budget_keeps_all_but_one_pod(plan: Plan) -> None:
+    [budget] = plan.kubernetes("PodDisruptionBudget")
+    assert budget["spec"] == {"maxUnavailable": 1, "selector": rollout(plan)["spec"]["selector"]}
