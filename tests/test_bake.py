@@ -54,6 +54,7 @@ TEST_FILES = [
             "conftest",
             "crd_schemas",
             "test_canary_analysis",
+            "test_canary_analysis_rehearsal",
             "test_cluster",
             "test_github_deploy",
             "test_helm_releases",

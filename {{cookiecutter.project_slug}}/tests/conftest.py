@@ -69,3 +69,20 @@ def client(server: RunningServer) -> Iterator[httpx.Client]:
     headers = {"Authorization": f"Bearer {API_KEY}"}
     with httpx.Client(base_url=server.url, headers=headers, timeout=10) as authenticated:
         yield authenticated
+
+
+@pytest.fixture(scope="session")
+def faulty_server(
+    stored_model: bentoml.Model, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningServer]:
+    """The same service with a fifth of predictions failing and the rest 300 ms slower."""
+    running = RunningServer(
+        {"SERVICE_API_KEY": API_KEY, "FAULT_ERROR_RATIO": "0.2", "FAULT_LATENCY_MS": "300"},
+        tmp_path_factory.mktemp("faulty") / "server.log",
+        service="tests.faulty_service:Classifier",
+    )
+    try:
+        running.wait_until_ready()
+        yield running
+    finally:
+        running.stop()

@@ -28,10 +28,16 @@ class RunningServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         self.log_file = log_path.open("wb")
+        # Every server gets its own BENTOML_HOME sharing the test model store: BentoML
+        # keeps its Prometheus multiprocess files in the home and wipes them at start,
+        # so servers sharing a home would erase each other's metrics.
+        home = log_path.with_name(f"{log_path.stem}-bentoml-home")
+        home.mkdir()
+        (home / "models").symlink_to(Path(os.environ["BENTOML_HOME"]) / "models")
         command = [sys.executable, "-m", "bentoml", "serve", service, "--host", "127.0.0.1"]
         self.process = subprocess.Popen(
             [*command, "--port", str(self.port)],
-            env={**os.environ, **settings},
+            env={**os.environ, "BENTOML_HOME": str(home), **settings},
             stdout=self.log_file,
             stderr=subprocess.STDOUT,
             start_new_session=True,

@@ -5,11 +5,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-
-import bentoml
-import pytest
 
 from tests.running_server import RunningServer
 from tests.server_settings import API_KEY
@@ -40,22 +36,6 @@ def run_gate(
     environment = {**os.environ, "SERVICE_API_KEY": API_KEY, "SMOKE_SECONDS": RUN_SECONDS}
     result = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=120)
     return result, json.loads((report_dir / "verdict.json").read_text())
-
-
-@pytest.fixture(scope="module")
-def faulty_server(
-    stored_model: bentoml.Model, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[RunningServer]:
-    running = RunningServer(
-        {"SERVICE_API_KEY": API_KEY, "FAULT_ERROR_RATIO": "0.2", "FAULT_LATENCY_MS": "300"},
-        tmp_path_factory.mktemp("faulty") / "server.log",
-        service="tests.faulty_service:Classifier",
-    )
-    try:
-        running.wait_until_ready()
-        yield running
-    finally:
-        running.stop()
 
 
 def test_healthy_service_passes_the_gate(server: RunningServer, tmp_path: Path) -> None:
