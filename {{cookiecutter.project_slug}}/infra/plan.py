@@ -9,6 +9,7 @@ provider function (invoke): those need AWS, so this fails on the first one.
 """
 
 import argparse
+import contextlib
 import json
 import runpy
 import sys
@@ -137,6 +138,9 @@ def run_program(stack: str, overrides: dict[str, str]) -> dict[str, Any]:
         runpy.run_path(str(INFRA / "__main__.py"), run_name="__main__")
         _sync_await(wait_for_rpcs())
     except Exception as error:
+        # Count what the program had declared before it failed, once registrations land.
+        with contextlib.suppress(Exception):
+            _sync_await(wait_for_rpcs())
         raise PlanFailed(error, len(mocks.resources)) from error
     return {
         "project": project,

@@ -7,7 +7,6 @@
 """
 
 import tomllib
-from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -15,23 +14,17 @@ import pulumi_kubernetes as kubernetes
 
 from .app_namespace import AppNamespace
 from .cluster import Cluster
+from .load_test_pods import (
+    IMAGE_DIGEST_SKIP,
+    LOADTESTS,
+    file_contents,
+    files_name,
+    locust_arguments,
+    locust_pod,
+)
 from .naming import component_type
-from .service_pod import RESTRICTED_CONTAINER
 from .stack_config import StackConfig
 
-LOADTESTS = Path(__file__).resolve().parents[2] / "loadtests"
-# What the gate Job needs from loadtests/, as ConfigMap key -> path in the container.
-GATE_FILES = {
-    "locustfile.py": "locustfile.py",
-    "service_level.py": "service_level.py",
-    "request_mix.py": "request_mix.py",
-    "slo.toml": "slo.toml",
-    "canary_gate.py": "shapes/canary_gate.py",
-}
-LOCUST_IMAGE = "locustio/locust:2.47.0"
-# Public image pinned by its version tag: mirror it into your registry to pin a digest.
-LOCUST_IMAGE_DIGEST_SKIP = {"checkov.io/skip1": "CKV_K8S_43=public image pinned by version tag"}
-LOCUST_USER = 1000
 # Bounds the Job itself: a Job that hangs or retries must fail the analysis, not pass
 # it (Argo Rollouts reports a timed-out job metric as successful otherwise).
 GATE_DEADLINE_SECONDS = 300
@@ -41,10 +34,6 @@ CANARY_HASH_ARGUMENT = "canary-hash"
 SUCCESS_WHEN = "len(result) > 0 && !isNaN(result[0]) && result[0] <= {limit}"
 ANALYSIS_INTERVAL = "1m"
 ANALYSIS_COUNT = 5
-
-
-def load_test_labels(config: StackConfig) -> dict[str, str]:
-    return {"app.kubernetes.io/name": f"{config.project}-load-test"}
 
 
 def load_objectives() -> dict[str, float]:
@@ -87,71 +76,14 @@ def prometheus_metrics(config: StackConfig) -> list[dict[str, Any]]:
     ]
 
 
-def gate_job(
-    config: StackConfig, canary_service: str, api_keys_secret: str, files: str
-) -> dict[str, Any]:
-    url = f"http://{canary_service}.{config.app_namespace}.svc"
-    arguments = ["-f", "/loadtests/locustfile.py,/loadtests/shapes/canary_gate.py", "--headless"]
-    arguments += ["--host", url, "--report-dir", "/tmp/report", "--only-summary"]
+def gate_job(config: StackConfig, canary_service: str, api_keys_secret: str) -> dict[str, Any]:
+    canary_url = f"http://{canary_service}.{config.app_namespace}.svc"
+    arguments = locust_arguments("canary_gate", "--host", canary_url)
     return {
         "backoffLimit": 0,
         "activeDeadlineSeconds": GATE_DEADLINE_SECONDS,
         "ttlSecondsAfterFinished": 3600,
-        "template": {
-            "metadata": {
-                "labels": load_test_labels(config),
-                "annotations": LOCUST_IMAGE_DIGEST_SKIP,
-            },
-            "spec": {
-                "restartPolicy": "Never",
-                "automountServiceAccountToken": False,
-                "securityContext": {
-                    "runAsNonRoot": True,
-                    "runAsUser": LOCUST_USER,
-                    "seccompProfile": {"type": "RuntimeDefault"},
-                },
-                "containers": [
-                    {
-                        "name": "locust",
-                        "image": LOCUST_IMAGE,
-                        "args": arguments,
-                        "env": [
-                            {
-                                "name": "SERVICE_API_KEY",
-                                "valueFrom": {
-                                    "secretKeyRef": {
-                                        "name": api_keys_secret,
-                                        "key": "SERVICE_API_KEY",
-                                    }
-                                },
-                            },
-                            {"name": "LOCUST_SLO_FILE", "value": "/loadtests/slo.toml"},
-                        ],
-                        "resources": {
-                            "requests": {"cpu": "500m", "memory": "256Mi"},
-                            "limits": {"cpu": "1", "memory": "512Mi"},
-                        },
-                        "securityContext": RESTRICTED_CONTAINER,
-                        "volumeMounts": [
-                            {"name": "loadtests", "mountPath": "/loadtests", "readOnly": True},
-                            {"name": "tmp", "mountPath": "/tmp"},
-                        ],
-                    }
-                ],
-                "volumes": [
-                    {
-                        "name": "loadtests",
-                        "configMap": {
-                            "name": files,
-                            "items": [
-                                {"key": key, "path": path} for key, path in GATE_FILES.items()
-                            ],
-                        },
-                    },
-                    {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}},
-                ],
-            },
-        },
+        "template": locust_pod(config, "gate", arguments, api_keys_secret),
     }
 
 
@@ -173,11 +105,10 @@ class CanaryAnalysis(pulumi.ComponentResource):
         options = pulumi.ResourceOptions(
             parent=self, provider=cluster.provider, depends_on=[namespace]
         )
-        files = f"{config.project}-load-test"
         kubernetes.core.v1.ConfigMap(
             f"{name}-load-test-files",
-            metadata={"name": files, "namespace": namespace.name},
-            data={key: (LOADTESTS / path).read_text() for key, path in GATE_FILES.items()},
+            metadata={"name": files_name(config), "namespace": namespace.name},
+            data=file_contents(),
             opts=options,
         )
         self.gate_template = "locust-gate"
@@ -188,7 +119,7 @@ class CanaryAnalysis(pulumi.ComponentResource):
             metadata={
                 "name": self.gate_template,
                 "namespace": namespace.name,
-                "annotations": LOCUST_IMAGE_DIGEST_SKIP,
+                "annotations": IMAGE_DIGEST_SKIP,
             },
             spec={
                 "metrics": [
@@ -196,9 +127,7 @@ class CanaryAnalysis(pulumi.ComponentResource):
                         "name": "locust-gate",
                         "failureLimit": 0,
                         "provider": {
-                            "job": {
-                                "spec": gate_job(config, canary_service, api_keys_secret, files)
-                            }
+                            "job": {"spec": gate_job(config, canary_service, api_keys_secret)}
                         },
                     }
                 ]

@@ -9,6 +9,7 @@ import pulumi_kubernetes as kubernetes
 
 from .app_namespace import AppNamespace
 from .cluster import Cluster
+from .load_test_pods import MASTER_PORT
 from .service_pod import PORT, labels
 from .stack_config import StackConfig
 
@@ -43,6 +44,7 @@ def create_network_policies(
         parent=parent, provider=cluster.provider, depends_on=[namespace]
     )
     service_port = [{"protocol": "TCP", "port": PORT}]
+    master_port = [{"protocol": "TCP", "port": MASTER_PORT}]
     kubernetes.networking.v1.NetworkPolicy(
         f"{name}-service",
         metadata={"name": config.project, "namespace": namespace.name},
@@ -73,9 +75,13 @@ def create_network_policies(
         spec={
             "podSelector": {"matchLabels": load_test_labels},
             "policyTypes": ["Ingress", "Egress"],
-            "ingress": [],
+            # A distributed run's workers report to its master.
+            "ingress": [
+                {"from": [{"podSelector": {"matchLabels": load_test_labels}}], "ports": master_port}
+            ],
             "egress": [
                 {"to": [{"podSelector": {"matchLabels": labels(config)}}], "ports": service_port},
+                {"to": [{"podSelector": {"matchLabels": load_test_labels}}], "ports": master_port},
                 *only_dns(),
             ],
         },

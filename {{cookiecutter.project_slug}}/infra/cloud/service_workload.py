@@ -14,8 +14,10 @@ import pulumi
 import pulumi_kubernetes as kubernetes
 
 from .app_namespace import AppNamespace
-from .canary_analysis import CANARY_HASH_ARGUMENT, CanaryAnalysis, load_test_labels
+from .canary_analysis import CANARY_HASH_ARGUMENT, CanaryAnalysis
 from .cluster import Cluster
+from .distributed_load_test import DistributedLoadTest
+from .load_test_pods import load_test_labels
 from .naming import component_type
 from .network_policies import create_network_policies
 from .service_pod import ALB_DEREGISTRATION_DELAY_SECONDS, labels, pod_template
@@ -169,6 +171,15 @@ class ServiceWorkload(pulumi.ComponentResource):
             self.canary_service,
             api_keys_secret,
             opts=pulumi.ResourceOptions(parent=self),
+        )
+        DistributedLoadTest(
+            f"{name}-distributed-load-test",
+            config,
+            cluster,
+            namespace,
+            self.stable_service,
+            api_keys_secret,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[analysis]),
         )
         rollout = kubernetes.apiextensions.CustomResource(
             f"{name}-rollout",

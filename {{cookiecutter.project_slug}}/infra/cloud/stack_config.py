@@ -74,6 +74,7 @@ class StackConfig:
     service_replicas: ReplicaRange
     domain_name: str | None
     certificate_arn: str | None
+    load_test_workers: int
 
     @property
     def name(self) -> str:
@@ -247,6 +248,10 @@ def parse(values: Mapping[str, Any], project: str) -> StackConfig:
     if certificate_arn and not CERTIFICATE_ARN.fullmatch(certificate_arn):
         problems.append(f"certificateArn: {certificate_arn!r} is not an ACM certificate ARN")
 
+    load_test_workers = whole_number("loadTestWorkers", require("loadTestWorkers"))
+    if not 1 <= load_test_workers <= 100:
+        problems.append(f"loadTestWorkers: {load_test_workers} must be between 1 and 100")
+
     if problems:
         raise StackConfigError("invalid stack config:\n  " + "\n  ".join(problems))
     return StackConfig(
@@ -270,6 +275,7 @@ def parse(values: Mapping[str, Any], project: str) -> StackConfig:
         service_replicas=service_replicas,
         domain_name=domain_name,
         certificate_arn=certificate_arn,
+        load_test_workers=load_test_workers,
         app_namespace=project,
     )
 
@@ -289,6 +295,7 @@ TEXT_KEYS = (
     "serviceImage",
     "domainName",
     "certificateArn",
+    "loadTestWorkers",
 )
 # Lists and maps: YAML in the stack file, JSON by the time the program reads them.
 STRUCTURED_KEYS = (

@@ -54,7 +54,7 @@ def test_plan_writes_every_kubernetes_object_as_yaml(plan: Plan) -> None:
         "Rollout",
         "HorizontalPodAutoscaler",
     ]
-    service += ["NetworkPolicy", "NetworkPolicy"]
+    service += ["NetworkPolicy", "NetworkPolicy", "Service", "CronJob", "CronJob"]
     analysis = ["ConfigMap", "AnalysisTemplate", "AnalysisTemplate", "PodDisruptionBudget"]
     assert kinds == sorted([*platform, *service, *analysis])
 

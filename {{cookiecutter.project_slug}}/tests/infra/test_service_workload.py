@@ -30,7 +30,7 @@ def test_rollout_routes_a_canary_through_the_alb_ingress(plan: Plan) -> None:
     services = {service["metadata"]["name"] for service in plan.kubernetes("Service")}
     [ingress] = plan.kubernetes("Ingress")
 
-    assert {canary["stableService"], canary["canaryService"]} == services
+    assert {canary["stableService"], canary["canaryService"]} <= services
     assert canary["trafficRouting"]["alb"]["ingress"] == ingress["metadata"]["name"]
     backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
     assert backend == {"name": canary["stableService"], "port": {"name": "use-annotation"}}
@@ -144,3 +144,26 @@ def test_with_a_domain_the_load_balancer_is_public_and_https_only(with_domain: P
 def test_pod_disruption_budget_keeps_all_but_one_pod(plan: Plan) -> None:
     [budget] = plan.kubernetes("PodDisruptionBudget")
     assert budget["spec"] == {"maxUnavailable": 1, "selector": rollout(plan)["spec"]["selector"]}
+
+
+def test_distributed_load_test_is_declared_as_suspended_run_templates(plan: Plan) -> None:
+    cron_jobs = {
+        job["metadata"]["name"].rsplit("-", 1)[-1]: job["spec"]
+        for job in plan.kubernetes("CronJob")
+    }
+    assert set(cron_jobs) == {"master", "workers"}
+    assert all(spec["suspend"] is True for spec in cron_jobs.values())
+    workers = cron_jobs["workers"]["jobTemplate"]["spec"]
+    assert workers["parallelism"] == (2 if plan.stack == "dev" else 4)
+    master_args = cron_jobs["master"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0][
+        "args"
+    ]
+    worker_args = workers["template"]["spec"]["containers"][0]["args"]
+    assert master_args[master_args.index("--expect-workers") + 1] == str(
+        int(workers["parallelism"])
+    )
+    master_service = next(
+        s for s in plan.kubernetes("Service") if s["metadata"]["name"].endswith("load-test-master")
+    )
+    assert worker_args[worker_args.index("--master-host") + 1] == master_service["metadata"]["name"]
+    assert all(job["jobTemplate"]["spec"]["backoffLimit"] == 0 for job in cron_jobs.values())

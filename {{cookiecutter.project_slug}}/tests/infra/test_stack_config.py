@@ -21,6 +21,7 @@ VALID = {
     "githubOwner": "example-org",
     "githubRepository": "example",
     "serviceReplicas": {"min": 2, "max": 4},
+    "loadTestWorkers": "2",
 }
 
 

@@ -1,0 +1,107 @@
+"""Pods that run the load tests of loadtests/ in the cluster: the canary gate's Job and
+the distributed run's master and workers. The files arrive through one ConfigMap."""
+
+from pathlib import Path
+from typing import Any
+
+from .service_pod import RESTRICTED_CONTAINER
+from .stack_config import StackConfig
+
+LOADTESTS = Path(__file__).resolve().parents[2] / "loadtests"
+MOUNT = "/loadtests"
+# ConfigMap key -> path under MOUNT (keys cannot contain "/").
+FILES = {
+    "locustfile.py": "locustfile.py",
+    "service_level.py": "service_level.py",
+    "request_mix.py": "request_mix.py",
+    "slo.toml": "slo.toml",
+    **{f"{shape}.py": f"shapes/{shape}.py" for shape in ("smoke", "canary_gate", "soak", "stress")},
+}
+LOCUST_IMAGE = "locustio/locust:2.47.0"
+LOCUST_USER = 1000
+# Port on which a distributed run's master listens for its workers.
+MASTER_PORT = 5557
+# Public image pinned by its version tag: mirror it into your registry to pin a digest.
+IMAGE_DIGEST_SKIP = {"checkov.io/skip1": "CKV_K8S_43=public image pinned by version tag"}
+
+
+def load_test_labels(config: StackConfig, role: str = "gate") -> dict[str, str]:
+    return {
+        "app.kubernetes.io/name": f"{config.project}-load-test",
+        "app.kubernetes.io/component": role,
+    }
+
+
+def files_name(config: StackConfig) -> str:
+    return f"{config.project}-load-test"
+
+
+def file_contents() -> dict[str, str]:
+    return {key: (LOADTESTS / path).read_text() for key, path in FILES.items()}
+
+
+def locust_arguments(shape: str, *extra: str) -> list[str]:
+    locustfiles = f"{MOUNT}/locustfile.py,{MOUNT}/shapes/{shape}.py"
+    return [
+        "-f",
+        locustfiles,
+        "--headless",
+        "--report-dir",
+        "/tmp/report",
+        "--only-summary",
+        *extra,
+    ]
+
+
+def locust_pod(
+    config: StackConfig, role: str, arguments: list[str], api_keys_secret: str
+) -> dict[str, Any]:
+    """A pod template running Locust with `arguments`, as restricted as the service's."""
+    return {
+        "metadata": {"labels": {**load_test_labels(config), "app.kubernetes.io/component": role}},
+        "spec": {
+            "restartPolicy": "Never",
+            "automountServiceAccountToken": False,
+            "securityContext": {
+                "runAsNonRoot": True,
+                "runAsUser": LOCUST_USER,
+                "seccompProfile": {"type": "RuntimeDefault"},
+            },
+            "containers": [
+                {
+                    "name": "locust",
+                    "image": LOCUST_IMAGE,
+                    "imagePullPolicy": "IfNotPresent",
+                    "args": arguments,
+                    "env": [
+                        {
+                            "name": "SERVICE_API_KEY",
+                            "valueFrom": {
+                                "secretKeyRef": {"name": api_keys_secret, "key": "SERVICE_API_KEY"}
+                            },
+                        },
+                        {"name": "LOCUST_SLO_FILE", "value": f"{MOUNT}/slo.toml"},
+                    ],
+                    "resources": {
+                        "requests": {"cpu": "500m", "memory": "256Mi"},
+                        "limits": {"cpu": "1", "memory": "512Mi"},
+                    },
+                    "securityContext": RESTRICTED_CONTAINER,
+                    "volumeMounts": [
+                        {"name": "loadtests", "mountPath": MOUNT, "readOnly": True},
+                        {"name": "tmp", "mountPath": "/tmp"},
+                    ],
+                }
+            ],
+            "volumes": [
+                {
+                    "name": "loadtests",
+                    "configMap": {
+                        "name": files_name(config),
+                        "items": [{"key": key, "path": path} for key, path in FILES.items()],
+                    },
+                },
+                {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}},
+            ],
+        },
+    }
