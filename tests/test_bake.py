@@ -34,6 +34,7 @@ TEST_FILES = [
     "running_server.py",
     "server_settings.py",
     "faulty_service.py",
+    "locust_run.py",
     "loadtests/__init__.py",
     "loadtests/test_gate.py",
     "loadtests/test_request_mix.py",

@@ -1,7 +1,10 @@
 """Stress: add users step by step and report the highest throughput that still met the
-SLOs. Each step is judged on its own numbers (the statistics restart at every step)."""
+SLOs. Each step is judged on its own numbers (the statistics restart at every step), so
+the final verdict printed by the locustfile is the last step's. STRESS_STEP_SECONDS and
+STRESS_MAX_USERS change the ramp."""
 
 import json
+import os
 from pathlib import Path
 
 from locust import LoadTestShape, events
@@ -9,8 +12,8 @@ from locust import LoadTestShape, events
 import service_level
 
 STEP_USERS = 8
-STEP_SECONDS = 15
-MAX_USERS = 96
+STEP_SECONDS = float(os.environ.get("STRESS_STEP_SECONDS", "15"))
+MAX_USERS = int(os.environ.get("STRESS_MAX_USERS", "96"))
 
 
 class StressRamp(LoadTestShape):

@@ -8,7 +8,6 @@ import re
 import shutil
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +17,8 @@ import httpx
 import pytest
 import yaml
 
-from tests.infra.conftest import PROJECT, Plan
+from tests.infra.conftest import Plan
+from tests.locust_run import locust_command, locust_environment
 from tests.running_server import RunningServer
 from tests.server_settings import API_KEY
 
@@ -103,23 +103,8 @@ class Prometheus:
 
 
 def drive(server: RunningServer, report_dir: Path) -> subprocess.Popen:
-    loadtests = PROJECT / "loadtests"
-    command = [
-        sys.executable,
-        "-m",
-        "locust",
-        "-f",
-        f"{loadtests / 'locustfile.py'},{loadtests / 'shapes' / 'smoke.py'}",
-    ]
-    command += [
-        "--headless",
-        "--host",
-        server.url,
-        "--report-dir",
-        str(report_dir),
-        "--only-summary",
-    ]
-    environment = {**os.environ, "SERVICE_API_KEY": API_KEY, "SMOKE_SECONDS": TRAFFIC_SECONDS}
+    command = locust_command(server.url, report_dir, "smoke")
+    environment = locust_environment(SMOKE_SECONDS=TRAFFIC_SECONDS)
     return subprocess.Popen(
         command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )

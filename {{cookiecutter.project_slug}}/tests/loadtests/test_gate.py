@@ -2,44 +2,15 @@
 service with injected faults fails, with a verdict naming the missed SLOs."""
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
+from tests.locust_run import run_locust
 from tests.running_server import RunningServer
-from tests.server_settings import API_KEY
-
-PROJECT = Path(__file__).resolve().parents[2]
-RUN_SECONDS = "10"
-
-
-def run_gate(
-    server: RunningServer, report_dir: Path
-) -> tuple[subprocess.CompletedProcess[str], dict]:
-    loadtests = PROJECT / "loadtests"
-    command = [
-        sys.executable,
-        "-m",
-        "locust",
-        "-f",
-        f"{loadtests / 'locustfile.py'},{loadtests / 'shapes' / 'smoke.py'}",
-    ]
-    command += [
-        "--headless",
-        "--host",
-        server.url,
-        "--report-dir",
-        str(report_dir),
-        "--only-summary",
-    ]
-    environment = {**os.environ, "SERVICE_API_KEY": API_KEY, "SMOKE_SECONDS": RUN_SECONDS}
-    result = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=120)
-    return result, json.loads((report_dir / "verdict.json").read_text())
 
 
 def test_healthy_service_passes_the_gate(server: RunningServer, tmp_path: Path) -> None:
-    result, verdict = run_gate(server, tmp_path)
+    result = run_locust(server.url, tmp_path, "smoke", SMOKE_SECONDS="10")
+    verdict = json.loads((tmp_path / "verdict.json").read_text())
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert verdict["passed"] is True
@@ -51,9 +22,23 @@ def test_healthy_service_passes_the_gate(server: RunningServer, tmp_path: Path) 
 def test_faulty_service_fails_the_gate_naming_the_missed_slos(
     faulty_server: RunningServer, tmp_path: Path
 ) -> None:
-    result, verdict = run_gate(faulty_server, tmp_path)
+    result = run_locust(faulty_server.url, tmp_path, "smoke", SMOKE_SECONDS="10")
+    verdict = json.loads((tmp_path / "verdict.json").read_text())
 
     assert result.returncode == 1, result.stdout + result.stderr
     failed = {check["metric"] for check in verdict["checks"] if not check["passed"]}
     assert {"error ratio", "p95 latency"} <= failed
     assert "SLO verdict: FAILED" in result.stdout
+
+
+def test_stress_ramp_reports_the_highest_throughput_within_the_slos(
+    server: RunningServer, tmp_path: Path
+) -> None:
+    run_locust(server.url, tmp_path, "stress", STRESS_STEP_SECONDS="4", STRESS_MAX_USERS="16")
+    report = json.loads((tmp_path / "stress.json").read_text())
+
+    assert [step["users"] for step in report["steps"]] == [8, 16]
+    assert report["best_requests_per_second"] == max(
+        step["requests_per_second"] for step in report["steps"] if step["met"]
+    )
+    assert report["best_requests_per_second"] > 0
