@@ -24,7 +24,9 @@ from .service_pod import ALB_DEREGISTRATION_DELAY_SECONDS, labels, pod_template
 from .stack_config import StackConfig
 
 SERVICE_PORT = 80
-# Above the request timeout, and below BentoML's keep-alive would be ideal; see the README.
+# Longer than the request timeout. The service's keep-alive must outlast it, or the ALB
+# reuses connections the service has closed (502s): BentoML's default keep-alive is 5 s,
+# so the image's `bentoml serve` needs --timeout-keep-alive above 60.
 ALB_IDLE_TIMEOUT_SECONDS = 60
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 CPU_TARGET_PERCENT = 70
