@@ -1,5 +1,6 @@
 """What a bake produces: the exact file set, fully rendered, lint-clean, parseable."""
 
+import json
 import os
 import re
 import shutil
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import PYTHON_VERSIONS, bake
+from tests.conftest import PYTHON_VERSIONS, TEMPLATE, bake
 
 PACKAGE_FILES = [
     "__init__.py",
@@ -49,6 +50,22 @@ TEST_FILES = [
     "service/test_settings.py",
     "service/test_training.py",
     *(
+        f"delivery/{name}.py"
+        for name in (
+            "__init__",
+            "test_bento",
+            "test_github_variables",
+            "test_pipeline",
+            "test_rollout_report",
+            "test_scan_gate",
+            "test_scripts",
+            "test_workflow_hygiene",
+            "test_workflow_rules",
+            "workflow_rules",
+            "workflows",
+        )
+    ),
+    *(
         f"infra/{name}.py"
         for name in (
             "__init__",
@@ -57,6 +74,7 @@ TEST_FILES = [
             "test_canary_analysis",
             "test_canary_analysis_rehearsal",
             "test_cluster",
+            "test_delivery_contract",
             "test_github_deploy",
             "test_helm_releases",
             "test_iam_policies",
@@ -115,6 +133,17 @@ LOADTEST_FILES = [
     "shapes/soak.py",
     "shapes/stress.py",
 ]
+WORKFLOWS = ["ci.yml", "deliver.yml", "deploy.yml", "infra.yml", "rollback.yml"]
+DELIVERY_FILES = [
+    ".github/delivery.env",
+    *(f".github/workflows/{name}" for name in WORKFLOWS),
+    "delivery/collect-rollout-evidence.sh",
+    "delivery/github_variables.py",
+    "delivery/install-argo-rollouts-plugin.sh",
+    "delivery/require-variables.sh",
+    "delivery/rollout_report.py",
+    "delivery/scan_gate.py",
+]
 TOP_LEVEL_FILES = [
     ".gitignore",
     ".python-version",
@@ -140,6 +169,7 @@ UNUSUAL_NAMES = [
 def expected_files(package: str) -> set[str]:
     return {
         *TOP_LEVEL_FILES,
+        *DELIVERY_FILES,
         *(f"service/{package}/{name}" for name in PACKAGE_FILES),
         *(f"tests/{name}" for name in TEST_FILES),
         *(f"infra/{name}" for name in INFRA_FILES),
@@ -251,3 +281,28 @@ def test_stack_files_carry_the_answers(
         assert config["fraud-scoring:availabilityZones"] == [region + letter for letter in letters]
         assert config["fraud-scoring:githubOwner"] == "Acme-Corp"
         assert config["fraud-scoring:githubRepository"] == "fraud.scoring"
+
+
+def test_workflows_are_copied_verbatim_and_answers_reach_them_through_one_file(cookies) -> None:
+    project = bake(cookies, project_name="Fraud-Scoring API 2", aws_region="eu-west-1")
+    template = TEMPLATE / "{{cookiecutter.project_slug}}" / ".github" / "workflows"
+    settings = dict(
+        line.split("=", 1)
+        for line in (project / ".github" / "delivery.env").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+
+    for name in WORKFLOWS:
+        baked = (project / ".github" / "workflows" / name).read_text()
+        assert baked == (template / name).read_text(), name
+    assert settings["AWS_REGION"] == "eu-west-1"
+    assert settings["ROLLOUT_NAME"] == "fraud-scoring-api-2"
+    assert (
+        settings["UV_VERSION"]
+        == json.loads((TEMPLATE / "cookiecutter.json").read_text())["_uv_version"]
+    )
+
+
+def test_delivery_scripts_stay_executable(default_project: Path) -> None:
+    for script in (default_project / "delivery").glob("*.sh"):
+        assert os.access(script, os.X_OK), script

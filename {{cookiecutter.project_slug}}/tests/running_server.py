@@ -23,17 +23,25 @@ def free_port() -> int:
 class RunningServer:
     """`bentoml serve` with the given SERVICE_* settings; its output goes to `log_path`."""
 
-    def __init__(self, settings: dict[str, str], log_path: Path, service: str = SERVICE) -> None:
+    def __init__(
+        self,
+        settings: dict[str, str],
+        log_path: Path,
+        service: str = SERVICE,
+        share_model_store: bool = True,
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         self.log_file = log_path.open("wb")
         # Every server gets its own BENTOML_HOME sharing the test model store: BentoML
         # keeps its Prometheus multiprocess files in the home and wipes them at start,
-        # so servers sharing a home would erase each other's metrics.
+        # so servers sharing a home would erase each other's metrics. A bento brings its
+        # own model and gets an empty home, as in the image.
         home = log_path.with_name(f"{log_path.stem}-bentoml-home")
         home.mkdir()
-        (home / "models").symlink_to(Path(os.environ["BENTOML_HOME"]) / "models")
+        if share_model_store:
+            (home / "models").symlink_to(Path(os.environ["BENTOML_HOME"]) / "models")
         command = [sys.executable, "-m", "bentoml", "serve", service, "--host", "127.0.0.1"]
         self.process = subprocess.Popen(
             [*command, "--port", str(self.port)],

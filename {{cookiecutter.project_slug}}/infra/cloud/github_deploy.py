@@ -1,9 +1,11 @@
 """The role GitHub Actions assumes to deliver: trusted only for this repository's deploy
-environment, allowed to push to this one repository, to describe this one cluster, and
-to act only inside the app namespace."""
+environment, allowed to push to this one repository, to describe this one cluster, and,
+inside the cluster, to change the Rollout's image and read how its canary went, in the
+app namespace only."""
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_kubernetes as kubernetes
 
 from . import iam
 from .app_namespace import AppNamespace
@@ -14,8 +16,25 @@ from .stack_config import StackConfig
 
 TOKEN_ISSUER = "token.actions.githubusercontent.com"  # noqa: S105 (a host name, not a secret)
 AUDIENCE = "sts.amazonaws.com"
-# Kubernetes' built-in "edit" rights, limited to one namespace by the association below.
-NAMESPACE_EDIT_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy"
+# What `kubectl argo rollouts set image | undo | status | get` and reading the Locust gate's
+# logs need; nothing else. EKS access policies cannot grant custom resources such as
+# Rollouts, so the role gets a Kubernetes group bound to this Role instead.
+DELIVERY_RULES = [
+    {
+        "apiGroups": ["argoproj.io"],
+        "resources": ["rollouts"],
+        "verbs": ["get", "list", "watch", "patch"],
+    },
+    {
+        "apiGroups": ["argoproj.io"],
+        "resources": ["analysisruns", "analysistemplates", "experiments"],
+        "verbs": ["get", "list", "watch"],
+    },
+    {"apiGroups": ["apps"], "resources": ["replicasets"], "verbs": ["get", "list", "watch"]},
+    {"apiGroups": ["batch"], "resources": ["jobs"], "verbs": ["get", "list", "watch"]},
+    {"apiGroups": [""], "resources": ["pods", "events"], "verbs": ["get", "list", "watch"]},
+    {"apiGroups": [""], "resources": ["pods/log"], "verbs": ["get"]},
+]
 PUSH_ACTIONS = [
     "ecr:BatchCheckLayerAvailability",
     "ecr:BatchGetImage",
@@ -95,21 +114,35 @@ class GitHubDeploy(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        entry = aws.eks.AccessEntry(
+        group = f"{config.project}:deployers"
+        aws.eks.AccessEntry(
             f"{name}-access",
             cluster_name=cluster.name,
             principal_arn=role.arn,
             type="STANDARD",
+            kubernetes_groups=[group],
             tags=tags(config),
             opts=child,
         )
-        aws.eks.AccessPolicyAssociation(
-            f"{name}-namespace-edit",
-            cluster_name=cluster.name,
-            principal_arn=role.arn,
-            policy_arn=NAMESPACE_EDIT_POLICY,
-            access_scope={"type": "namespace", "namespaces": [namespace.name]},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[entry]),
+        in_cluster = pulumi.ResourceOptions(
+            parent=self, provider=cluster.provider, depends_on=[namespace]
+        )
+        kubernetes.rbac.v1.Role(
+            f"{name}-role",
+            metadata={"name": f"{config.project}-deployer", "namespace": namespace.name},
+            rules=DELIVERY_RULES,
+            opts=in_cluster,
+        )
+        kubernetes.rbac.v1.RoleBinding(
+            f"{name}-role-binding",
+            metadata={"name": f"{config.project}-deployer", "namespace": namespace.name},
+            role_ref={
+                "apiGroup": "rbac.authorization.k8s.io",
+                "kind": "Role",
+                "name": f"{config.project}-deployer",
+            },
+            subjects=[{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": group}],
+            opts=in_cluster,
         )
         self.role_arn = role.arn
         self.register_outputs({"role_arn": self.role_arn})

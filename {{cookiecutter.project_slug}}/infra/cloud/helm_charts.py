@@ -30,6 +30,8 @@ AWS_LOAD_BALANCER_CONTROLLER = Chart(
     "aws-load-balancer-controller", "3.5.0", "https://aws.github.io/eks-charts"
 )
 ARGO_ROLLOUTS = Chart("argo-rollouts", "2.41.1", "https://argoproj.github.io/argo-helm")
+# The controller version that chart installs: delivery uses the kubectl plugin of the same one.
+ARGO_ROLLOUTS_CONTROLLER_VERSION = "v1.9.1"
 KUBE_PROMETHEUS_STACK = Chart(
     "kube-prometheus-stack", "88.3.0", "https://prometheus-community.github.io/helm-charts"
 )

@@ -1,5 +1,6 @@
 """The ECR repository the delivery pipeline pushes to: immutable tags (every image is a
-commit SHA), scanned on push, encrypted with a customer key, and pruned."""
+commit SHA; only the build cache's tag moves), scanned on push, encrypted with a customer
+key, and pruned."""
 
 import json
 
@@ -12,6 +13,9 @@ from .stack_config import StackConfig
 
 # Images without a tag are left-overs of failed or replaced pushes.
 UNTAGGED_IMAGE_DAYS = 1
+# Delivery keeps its Docker layer cache under this one tag, rewritten by every build;
+# every other tag (a commit SHA) can never be moved.
+BUILD_CACHE_TAG = "buildcache"
 
 
 def lifecycle_policy(releases_kept: int) -> str:
@@ -59,7 +63,10 @@ class Registry(pulumi.ComponentResource):
         repository = aws.ecr.Repository(
             f"{name}-repository",
             name=config.name,
-            image_tag_mutability="IMMUTABLE",
+            image_tag_mutability="IMMUTABLE_WITH_EXCLUSION",
+            image_tag_mutability_exclusion_filters=[
+                {"filter": BUILD_CACHE_TAG, "filter_type": "WILDCARD"}
+            ],
             image_scanning_configuration={"scan_on_push": True},
             encryption_configurations=[{"encryption_type": "KMS", "kms_key": key.arn}],
             force_delete=False,

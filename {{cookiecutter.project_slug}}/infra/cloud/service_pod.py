@@ -74,6 +74,9 @@ def pod_template(config: StackConfig, image: str, api_keys_secret: str) -> dict[
                             "value": str(REQUEST_TIMEOUT_SECONDS),
                         },
                         {"name": "BENTOML_DO_NOT_TRACK", "value": "true"},
+                        # BentoML writes its metrics files under its home; the image's
+                        # (/home/bentoml) is on the read-only root filesystem.
+                        {"name": "BENTOML_HOME", "value": "/tmp/bentoml"},
                     ],
                     "resources": {
                         "requests": {"cpu": "500m", "memory": "512Mi"},

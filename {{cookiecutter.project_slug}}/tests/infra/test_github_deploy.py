@@ -37,12 +37,41 @@ def test_role_may_push_to_this_repository_and_describe_this_cluster_only(plan: P
     assert by_resource[(plan.arn("eks", "cluster", "cluster-cluster"),)] == ["eks:DescribeCluster"]
 
 
-def test_role_acts_in_the_cluster_only_inside_the_app_namespace(plan: Plan) -> None:
-    association = plan.one("aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
+def test_role_acts_in_the_cluster_only_through_a_role_in_the_app_namespace(plan: Plan) -> None:
+    entry = plan.one("aws:eks/accessEntry:AccessEntry", "github-deploy-access")
     namespace = plan.kubernetes("Namespace")[0]["metadata"]["name"]
-    assert plan.one("aws:eks/accessEntry:AccessEntry", "github-deploy-access")["type"] == "STANDARD"
-    assert association["accessScope"] == {"type": "namespace", "namespaces": [namespace]}
-    assert association["policyArn"].endswith("/AmazonEKSEditPolicy")
+    [binding] = plan.kubernetes("RoleBinding")
+    [role] = plan.kubernetes("Role")
+
+    assert entry["type"] == "STANDARD"
+    assert plan.all("aws:eks/accessPolicyAssociation:AccessPolicyAssociation") == []
+    assert plan.kubernetes("ClusterRoleBinding") == []
+    assert binding["metadata"]["namespace"] == role["metadata"]["namespace"] == namespace
+    assert binding["roleRef"]["name"] == role["metadata"]["name"]
+    assert binding["subjects"] == [
+        {"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": group}
+        for group in entry["kubernetesGroups"]
+    ]
+
+
+def test_deploy_role_may_change_the_rollout_and_read_its_analysis_and_nothing_else(
+    plan: Plan,
+) -> None:
+    [role] = plan.kubernetes("Role")
+    granted = {
+        (group, resource, verb)
+        for rule in role["rules"]
+        for group in rule["apiGroups"]
+        for resource in rule["resources"]
+        for verb in rule["verbs"]
+    }
+    writes = {grant for grant in granted if grant[2] not in {"get", "list", "watch"}}
+
+    assert writes == {("argoproj.io", "rollouts", "patch")}
+    assert ("argoproj.io", "analysisruns", "list") in granted
+    assert ("", "pods/log", "get") in granted
+    assert not any("*" in grant for grant in granted)
+    assert not any(resource == "secrets" for _, resource, _ in granted)
 
 
 def test_oidc_provider_is_created_for_sts_audience(plan: Plan) -> None:

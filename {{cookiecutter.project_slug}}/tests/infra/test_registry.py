@@ -9,7 +9,7 @@ def test_repository_is_immutable_scanned_and_encrypted_with_a_rotating_customer_
     repository = plan.one("aws:ecr/repository:Repository")
     key = plan.one("aws:kms/key:Key", "registry-key")
 
-    assert repository["imageTagMutability"] == "IMMUTABLE"
+    assert repository["imageTagMutability"] == "IMMUTABLE_WITH_EXCLUSION"
     assert repository["imageScanningConfiguration"] == {"scanOnPush": True}
     [encryption] = repository["encryptionConfigurations"]
     assert encryption["encryptionType"] == "KMS"
@@ -30,3 +30,11 @@ def test_lifecycle_expires_untagged_images_and_keeps_the_configured_releases(pla
         "countType": "imageCountMoreThan",
         "countNumber": 30 if plan.stack == "dev" else 100,
     }
+
+
+def test_only_the_build_cache_tag_can_be_overwritten(plan: Plan) -> None:
+    repository = plan.one("aws:ecr/repository:Repository")
+
+    assert repository["imageTagMutabilityExclusionFilters"] == [
+        {"filter": "buildcache", "filterType": "WILDCARD"}
+    ]

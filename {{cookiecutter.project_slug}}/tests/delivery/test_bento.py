@@ -1,0 +1,107 @@
+"""`make bento` builds what the image is made of: the package, the runtime pins from
+uv.lock and the model, with a Dockerfile that fits the pod the Pulumi program declares.
+The bento then serves from an empty BentoML home, as it does in the image."""
+
+import os
+import re
+import subprocess
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+
+import bentoml
+import httpx
+import pytest
+
+from cloud.service_pod import PORT, RUN_AS_USER
+
+from tests.delivery.workflows import PROJECT
+from tests.running_server import RunningServer
+from tests.server_settings import API_KEY
+
+CONTEXT = PROJECT / "build" / "bento"
+TRAINING_AND_TOOLING = {"scikit-learn", "pulumi", "locust", "pytest", "onnx", "skl2onnx"}
+
+
+@pytest.fixture(scope="module")
+def bento(stored_model: bentoml.Model) -> Path:
+    result = subprocess.run(
+        ["make", "--no-print-directory", "bento", f"BENTOML_HOME={os.environ['BENTOML_HOME']}"],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return CONTEXT
+
+
+@pytest.fixture(scope="module")
+def bento_server(bento: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    running = RunningServer(
+        {"SERVICE_API_KEY": API_KEY},
+        tmp_path_factory.mktemp("bento") / "server.log",
+        service=str(bento),
+        share_model_store=False,
+    )
+    try:
+        running.wait_until_ready()
+        yield running
+    finally:
+        running.stop()
+
+
+def test_the_bento_carries_the_stored_model(bento: Path, stored_model: bentoml.Model) -> None:
+    name, version = str(stored_model.tag).split(":")
+    assert (bento / "models" / name / version / "model.onnx").is_file()
+
+
+def test_the_image_runs_as_the_pods_non_root_user_on_the_pods_port(bento: Path) -> None:
+    dockerfile = (bento / "env" / "docker" / "Dockerfile").read_text()
+    python_version = (PROJECT / ".python-version").read_text().strip()
+
+    assert f"ARG BENTO_USER_UID={RUN_AS_USER}" in dockerfile
+    assert dockerfile.rstrip().splitlines()[-1].startswith("ENTRYPOINT")
+    assert re.findall(r"^USER (\S+)$", dockerfile, re.MULTILINE)[-1] == "bentoml"
+    assert f"EXPOSE {PORT}" in dockerfile
+    assert f"FROM python:{python_version}-slim" in dockerfile
+
+
+def test_the_image_installs_exactly_the_locked_runtime_and_nothing_for_training(
+    bento: Path,
+) -> None:
+    lock = tomllib.loads((PROJECT / "uv.lock").read_text())
+    locked = {package["name"]: package.get("version") for package in lock["package"]}
+    requirements = (bento / "env" / "python" / "requirements.txt").read_text().splitlines()
+    pins = dict(
+        line.split(" ")[0].split("==")
+        for line in requirements
+        if "==" in line and not line.startswith("#")
+    )
+
+    assert pins["bentoml"] == locked["bentoml"] and pins["onnxruntime"] == locked["onnxruntime"]
+    assert all(locked.get(name) == version for name, version in pins.items())
+    assert not TRAINING_AND_TOOLING & set(pins)
+    assert list((bento / "env" / "python" / "wheels").glob("*.whl"))
+
+
+def test_the_bento_serves_predictions_with_no_model_store_of_its_own(
+    bento_server: RunningServer,
+) -> None:
+    response = httpx.post(
+        f"{bento_server.url}/predict",
+        headers={"Authorization": f"Bearer {API_KEY}"},
+        json={
+            "records": [
+                {
+                    "sepal_length_cm": 5.1,
+                    "sepal_width_cm": 3.5,
+                    "petal_length_cm": 1.4,
+                    "petal_width_cm": 0.2,
+                }
+            ]
+        },
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["predictions"][0]["label"] == "setosa"

@@ -1,0 +1,63 @@
+"""The workflows and the Pulumi program agree: the Rollout, container and variables the
+workflows name are the ones the program declares and exports."""
+
+import re
+import tomllib
+
+from cloud.helm_charts import ARGO_ROLLOUTS_CONTROLLER_VERSION
+from github_variables import VARIABLES
+
+from tests.delivery.workflows import PROJECT, delivery_settings, runs, workflow
+from tests.infra.conftest import Plan
+
+
+def test_workflows_drive_the_rollout_and_container_the_program_declares(plan: Plan) -> None:
+    [rollout] = plan.kubernetes("Rollout")
+    containers = [
+        container["name"] for container in rollout["spec"]["template"]["spec"]["containers"]
+    ]
+    [set_image] = [
+        script for script in runs(workflow("deliver")["jobs"]["deliver"]) if "set image" in script
+    ]
+
+    assert rollout["metadata"]["name"] == delivery_settings()["ROLLOUT_NAME"]
+    assert '"service=' in set_image and "service" in containers
+
+
+def test_the_canary_meets_the_locust_slo_gate_before_any_traffic(plan: Plan) -> None:
+    [rollout] = plan.kubernetes("Rollout")
+    steps = rollout["spec"]["strategy"]["canary"]["steps"]
+    first_analysis = next(step["analysis"] for step in steps if "analysis" in step)
+    first_weight = next(index for index, step in enumerate(steps) if "setWeight" in step)
+    [gate] = [
+        template
+        for template in plan.kubernetes("AnalysisTemplate")
+        if template["metadata"]["name"] == first_analysis["templates"][0]["templateName"]
+    ]
+
+    assert steps.index({"analysis": first_analysis}) < first_weight
+    assert "job" in gate["spec"]["metrics"][0]["provider"]
+
+
+def test_the_kubectl_plugin_matches_the_installed_controller() -> None:
+    assert delivery_settings()["ARGO_ROLLOUTS_VERSION"] == ARGO_ROLLOUTS_CONTROLLER_VERSION
+
+
+def test_every_variable_delivery_reads_comes_from_a_stack_output() -> None:
+    program = (PROJECT / "infra" / "__main__.py").read_text()
+    exported = set(re.findall(r'pulumi\.export\("(\w+)"', program))
+    read = set()
+    for name in ("deliver", "rollback"):
+        read |= set(re.findall(r"vars\.(\w+)", str(workflow(name))))
+
+    assert set(VARIABLES) | {"githubEnvironment"} <= exported
+    # DEPLOY_RUNNER is optional and repository-wide (README, "Deliver").
+    assert read - {"DEPLOY_RUNNER"} == set(VARIABLES.values())
+
+
+def test_pulumi_cli_in_the_infra_workflow_matches_the_pinned_sdk() -> None:
+    groups = tomllib.loads((PROJECT / "pyproject.toml").read_text())["dependency-groups"]
+    [sdk] = [pin.split("==")[1] for pin in groups["infra"] if pin.startswith("pulumi==")]
+    for job in workflow("infra")["jobs"].values():
+        [pulumi] = [step for step in job["steps"] if step.get("uses", "").startswith("pulumi/")]
+        assert pulumi["with"]["pulumi-version"] == sdk
