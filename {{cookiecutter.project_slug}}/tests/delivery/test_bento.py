@@ -74,7 +74,7 @@ def test_the_image_installs_exactly_the_locked_runtime_and_nothing_for_training(
     locked = {package["name"]: package.get("version") for package in lock["package"]}
     requirements = (bento / "env" / "python" / "requirements.txt").read_text().splitlines()
     pins = dict(
-        line.split(" ")[0].split("==")
+        re.split(r"[ ;]", line)[0].split("==")
         for line in requirements
         if "==" in line and not line.startswith("#")
     )

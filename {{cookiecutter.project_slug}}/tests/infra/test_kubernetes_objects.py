@@ -45,6 +45,9 @@ def test_plan_writes_every_kubernetes_object_as_yaml(plan: Plan) -> None:
         "NodePool",
         "SecretStore",
         "ExternalSecret",
+        # What the GitHub deploy role may do in the app namespace.
+        "Role",
+        "RoleBinding",
     ]
     service = [
         "ServiceAccount",
