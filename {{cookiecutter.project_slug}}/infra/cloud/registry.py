@@ -80,6 +80,21 @@ class Registry(pulumi.ComponentResource):
             opts=child,
         )
 
+        if config.ecr_scanning == "enhanced":
+            # Amazon Inspector scans on push and again as new CVEs appear. The setting is
+            # the whole registry's (account and region): one stack per account sets it.
+            aws.ecr.RegistryScanningConfiguration(
+                f"{name}-enhanced-scanning",
+                scan_type="ENHANCED",
+                rules=[
+                    {
+                        "scan_frequency": "CONTINUOUS_SCAN",
+                        "repository_filters": [{"filter": config.name, "filter_type": "WILDCARD"}],
+                    }
+                ],
+                opts=child,
+            )
+
         self.repository_arn = repository.arn
         self.repository_url = repository.repository_url
         self.key_arn = key.arn

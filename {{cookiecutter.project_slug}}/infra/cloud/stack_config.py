@@ -22,6 +22,7 @@ KNOWN_INSTANCE_FAMILIES = frozenset(
     | {"r5", "r5a", "r6i", "r6a", "r7i", "r7a"}
 )
 SUPPORTED_KUBERNETES_VERSIONS = ("1.32", "1.33", "1.34")
+ECR_SCANNING = ("basic", "enhanced")
 ACCOUNT_ID = re.compile(r"\d{12}")
 AVAILABILITY_ZONE = re.compile(r"[a-z]{2}(-[a-z]+)+-\d[a-z]")
 GITHUB_NAME = re.compile(r"[A-Za-z0-9._-]{1,100}")
@@ -66,6 +67,7 @@ class StackConfig:
     karpenter_instance_families: tuple[str, ...]
     karpenter_cpu_limit: int
     ecr_releases_kept: int
+    ecr_scanning: str
     github_owner: str
     github_repository: str
     github_oidc_provider_arn: str | None
@@ -206,6 +208,13 @@ def parse(values: Mapping[str, Any], project: str) -> StackConfig:
     if not 1 <= releases_kept <= 1000:
         problems.append(f"ecrReleasesKept: {releases_kept} must be between 1 and 1000")
 
+    ecr_scanning = values.get("ecrScanning") or "basic"
+    if ecr_scanning not in ECR_SCANNING:
+        problems.append(
+            f"ecrScanning: {ecr_scanning!r} must be one of {', '.join(ECR_SCANNING)} "
+            "(basic: ECR's own scan on push; enhanced: Amazon Inspector, billed per image)"
+        )
+
     github_owner = str(require("githubOwner") or "")
     github_repository = str(require("githubRepository") or "")
     for key, name in (("githubOwner", github_owner), ("githubRepository", github_repository)):
@@ -268,6 +277,7 @@ def parse(values: Mapping[str, Any], project: str) -> StackConfig:
         karpenter_instance_families=families,
         karpenter_cpu_limit=cpu_limit,
         ecr_releases_kept=releases_kept,
+        ecr_scanning=ecr_scanning,
         github_owner=github_owner,
         github_repository=github_repository,
         github_oidc_provider_arn=provider_arn,
@@ -289,6 +299,7 @@ TEXT_KEYS = (
     "systemNodeInstanceType",
     "karpenterCpuLimit",
     "ecrReleasesKept",
+    "ecrScanning",
     "githubOwner",
     "githubRepository",
     "githubOidcProviderArn",

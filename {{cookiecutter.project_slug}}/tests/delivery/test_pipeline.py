@@ -127,3 +127,32 @@ def test_workflows_read_bake_time_values_from_the_one_rendered_file() -> None:
 
     assert set(settings) >= {"AWS_REGION", "ROLLOUT_NAME", "UV_VERSION", "ARGO_ROLLOUTS_VERSION"}
     assert all(value and "{{" not in value for value in settings.values())
+
+
+def test_the_image_is_signed_and_its_signature_checked_before_it_is_deployed() -> None:
+    job = workflow("deliver")["jobs"]["deliver"]
+    order = [step.get("uses", "").split("@")[0] or step.get("run", "") for step in job["steps"]]
+
+    def position(fragment: str) -> int:
+        return next(index for index, entry in enumerate(order) if fragment in entry)
+
+    assert (
+        position("docker/build-push-action")
+        < position("anchore/sbom-action")
+        < position("actions/attest-build-provenance")
+        < position("actions/attest-sbom")
+        < position("gh attestation verify")
+        < position("rollouts set image")
+    )
+    assert "--signer-workflow" in order[position("gh attestation verify")]
+    assert job["permissions"] == {
+        "contents": "read",
+        "id-token": "write",
+        "attestations": "write",
+    }
+
+
+def test_only_delivery_may_write_attestations() -> None:
+    for name in ("ci", "rollback", "infra"):
+        for job in workflow(name)["jobs"].values():
+            assert "attestations" not in job.get("permissions", {}), name

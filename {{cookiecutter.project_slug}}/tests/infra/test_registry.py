@@ -1,6 +1,8 @@
 import json
 
-from tests.infra.conftest import Plan
+import pytest
+
+from tests.infra.conftest import Plan, planned
 
 
 def test_repository_is_immutable_scanned_and_encrypted_with_a_rotating_customer_key(
@@ -37,4 +39,30 @@ def test_only_the_build_cache_tag_can_be_overwritten(plan: Plan) -> None:
 
     assert repository["imageTagMutabilityExclusionFilters"] == [
         {"filter": "buildcache", "filterType": "WILDCARD"}
+    ]
+
+
+def test_basic_scanning_is_the_default_and_leaves_the_registry_alone(plan: Plan) -> None:
+    assert plan.all("aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration") == []
+
+
+@pytest.fixture(scope="module")
+def with_enhanced_scanning(tmp_path_factory: pytest.TempPathFactory) -> Plan:
+    return planned("prod", tmp_path_factory.mktemp("enhanced-scanning"), "ecrScanning=enhanced")
+
+
+def test_enhanced_scanning_rescans_this_repository_continuously(
+    with_enhanced_scanning: Plan,
+) -> None:
+    scanning = with_enhanced_scanning.one(
+        "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration"
+    )
+    repository = with_enhanced_scanning.one("aws:ecr/repository:Repository")
+
+    assert scanning["scanType"] == "ENHANCED"
+    assert scanning["rules"] == [
+        {
+            "scanFrequency": "CONTINUOUS_SCAN",
+            "repositoryFilters": [{"filter": repository["name"], "filterType": "WILDCARD"}],
+        }
     ]

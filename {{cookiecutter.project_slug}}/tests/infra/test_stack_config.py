@@ -73,6 +73,7 @@ def test_prod_gets_a_nat_per_zone_and_on_demand_nodes_only() -> None:
             {"availabilityZones": ["eu-west-1a", "us-east-1b"]},
             "availabilityZones: 'us-east-1b' is not a zone of region",
         ),
+        ({"ecrScanning": "deep"}, "ecrScanning: 'deep' must be one of basic, enhanced"),
         ({"vpcCidr": "10.0.0.0/33"}, "vpcCidr: '10.0.0.0/33' is not a network in CIDR notation"),
         ({"vpcCidr": "10.0.0.1/16"}, "vpcCidr: '10.0.0.1/16' is not a network in CIDR notation"),
         ({"vpcCidr": "10.0.0.0/24"}, "vpcCidr: '10.0.0.0/24' is smaller than /20"),
