@@ -22,6 +22,21 @@ PACKAGE_FILES = [
     "middleware/request_limits.py",
     "middleware/responses.py",
     "model_store.py",
+    *(
+        f"monitoring/{name}.py"
+        for name in (
+            "__init__",
+            "drift",
+            "drift_job",
+            "drift_metrics",
+            "model_metrics",
+            "prediction_log",
+            "reference_profile",
+            "traffic_sample",
+            "traffic_window",
+            "watch",
+        )
+    ),
     "onnx_model.py",
     "schemas.py",
     "service.py",
@@ -43,6 +58,10 @@ TEST_FILES = [
     "service/middleware/__init__.py",
     "service/middleware/test_api_key.py",
     "service/middleware/test_request_limits.py",
+    "service/monitoring/__init__.py",
+    "service/monitoring/test_drift.py",
+    "service/monitoring/test_prediction_log.py",
+    "service/monitoring/test_watched_server.py",
     "service/test_http_api.py",
     "service/test_readiness.py",
     "service/test_schemas.py",
