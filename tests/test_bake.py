@@ -59,6 +59,7 @@ TEST_FILES = [
     "service/middleware/test_api_key.py",
     "service/middleware/test_request_limits.py",
     "service/monitoring/__init__.py",
+    "service/monitoring/test_dashboard.py",
     "service/monitoring/test_drift.py",
     "service/monitoring/test_prediction_log.py",
     "service/monitoring/test_watched_server.py",
@@ -73,6 +74,7 @@ TEST_FILES = [
             "__init__",
             "conftest",
             "crd_schemas",
+            "test_alert_rules",
             "test_canary_analysis",
             "test_canary_analysis_rehearsal",
             "test_cluster",
@@ -99,10 +101,12 @@ INFRA_FILES = [
         f"cloud/{name}.py"
         for name in (
             "__init__",
+            "alert_rules",
             "app_namespace",
             "argo_rollouts",
             "canary_analysis",
             "cluster",
+            "dashboard",
             "distributed_load_test",
             "encryption",
             "github_deploy",
