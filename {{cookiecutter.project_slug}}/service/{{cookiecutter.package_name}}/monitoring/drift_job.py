@@ -4,9 +4,10 @@ profile; write an HTML report, a JSON summary and Prometheus metrics.
     make drift-report        (locally: the log of `make dev`, the last WINDOW_HOURS)
     python -m <package>.monitoring.drift_job --log-dir DIR --output DIR [--pushgateway URL]
 
-In the cluster a CronJob runs it from the service's image (which holds the model and its
-reference profile) and pushes the metrics to the Prometheus Pushgateway. The exit code is
-0 whatever the verdict: alerts act on drift, a failed job means the job itself broke.
+Meant to run in the cluster as a CronJob from the service's image (which holds the model
+and its reference profile), pushing its metrics to a Prometheus Pushgateway; that CronJob
+is not declared yet (see README, "Monitoring"). The exit code is 0 whatever the verdict:
+alerts act on drift, a failed job means the job itself broke.
 """
 
 import argparse
