@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from cloud.dashboard import KUBE_STATE_METRICS
+import cloud.dashboard
 from {{ cookiecutter.package_name }}.dataset import load_dataset
 from {{ cookiecutter.package_name }}.monitoring.drift import as_frame, compare
 from {{ cookiecutter.package_name }}.monitoring.drift_metrics import write_metrics
@@ -64,7 +64,11 @@ def drift_job_metrics(directory: Path) -> set[str]:
 def test_every_dashboard_query_uses_a_metric_that_is_really_exported(
     dashboard: dict, client: httpx.Client, tmp_path: Path
 ) -> None:
-    exported = served_metrics(client) | drift_job_metrics(tmp_path) | set(KUBE_STATE_METRICS)
+    exported = (
+        served_metrics(client)
+        | drift_job_metrics(tmp_path)
+        | set(cloud.dashboard.KUBE_STATE_METRICS)
+    )
     queries = [target["expr"] for panel in dashboard["panels"] for target in panel["targets"]]
     used = {name for query in queries for name in METRIC_IN_QUERY.findall(query)}
 
