@@ -40,6 +40,12 @@ def add_arguments(parser) -> None:
         default=str(service_level.SLO_FILE),
         help="the SLOs to judge against",
     )
+    parser.add_argument(
+        "--records-file",
+        env_var="LOCUST_RECORDS_FILE",
+        default="",
+        help="JSON lines of records to send instead of drawing them around the examples",
+    )
 
 
 class ModelClient(HttpUser):
@@ -58,6 +64,8 @@ class ModelClient(HttpUser):
             _schema = RequestSchema.from_openapi(
                 self.client.get("/docs.json", name="/docs.json").json()
             )
+            if records_file := self.environment.parsed_options.records_file:
+                _schema = _schema.with_samples(Path(records_file).read_text().splitlines())
         self.schema = _schema
         self.rng = random.Random()
 

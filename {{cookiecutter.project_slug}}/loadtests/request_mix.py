@@ -31,6 +31,9 @@ class Feature:
 class RequestSchema:
     features: tuple[Feature, ...]
     max_batch_size: int
+    # Real records to send instead of drawn ones (e.g. the training data, so the logged
+    # traffic looks like it to the drift job); empty: draw around the examples.
+    samples: tuple[dict[str, float], ...] = ()
 
     @classmethod
     def from_openapi(cls, document: dict[str, Any]) -> "RequestSchema":
@@ -49,7 +52,18 @@ class RequestSchema:
         )
         return cls(features, int(body["properties"]["records"]["maxItems"]))
 
+    def with_samples(self, lines: list[str]) -> "RequestSchema":
+        """The same schema, sending these records (JSON objects, one per line)."""
+        samples = tuple(json.loads(line) for line in lines if line.strip())
+        names = {feature.name for feature in self.features}
+        for sample in samples:
+            if set(sample) != names:
+                raise ValueError(f"sample record {sample} must have exactly the fields {names}")
+        return RequestSchema(self.features, self.max_batch_size, samples)
+
     def record(self, rng: random.Random) -> dict[str, float]:
+        if self.samples:
+            return dict(rng.choice(self.samples))
         return {feature.name: feature.draw(rng) for feature in self.features}
 
     def batch(self, rng: random.Random) -> dict[str, list]:

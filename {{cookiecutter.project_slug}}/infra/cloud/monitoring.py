@@ -1,19 +1,24 @@
 """Prometheus (kube-prometheus-stack) scraping the app's pods: the canary analysis and
-the alert rules query it."""
+the alert rules query it. Also the alert rules (alert_rules.py) and the Grafana dashboard
+(dashboard.py)."""
 
 import pulumi
 import pulumi_kubernetes as kubernetes
 import pulumi_random as random
 
 from . import helm_charts
+from .alert_rules import rule_groups
 from .app_namespace import AppNamespace
 from .cluster import Cluster
+from .dashboard import dashboard_json
 from .naming import component_type
 from .stack_config import StackConfig
 
 NAMESPACE = "monitoring"
 RETENTION = "15d"
 SCRAPE_INTERVAL = "15s"
+# Grafana's dashboard sidecar loads ConfigMaps carrying this label (chart default).
+DASHBOARD_LABEL = {"grafana_dashboard": "1"}
 
 
 class Monitoring(pulumi.ComponentResource):
@@ -71,6 +76,26 @@ class Monitoring(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(
                 parent=self, provider=cluster.provider, depends_on=[chart, namespace]
             ),
+        )
+        kubernetes.apiextensions.CustomResource(
+            f"{name}-alert-rules",
+            api_version="monitoring.coreos.com/v1",
+            kind="PrometheusRule",
+            metadata={"name": config.project, "namespace": namespace.name},
+            spec={"groups": rule_groups(config)},
+            opts=pulumi.ResourceOptions(
+                parent=self, provider=cluster.provider, depends_on=[chart, namespace]
+            ),
+        )
+        kubernetes.core.v1.ConfigMap(
+            f"{name}-dashboard",
+            metadata={
+                "name": f"{config.project}-dashboard",
+                "namespace": NAMESPACE,
+                "labels": DASHBOARD_LABEL,
+            },
+            data={f"{config.project}.json": dashboard_json(config)},
+            opts=pulumi.ResourceOptions(parent=self, provider=cluster.provider, depends_on=[chart]),
         )
         self.grafana_admin_password = pulumi.Output.secret(grafana_password.result)
         self.register_outputs({})

@@ -14,6 +14,7 @@ from .middleware.api_key import ApiKeyMiddleware
 from .middleware.request_context import RequestContextMiddleware
 from .middleware.request_limits import RequestLimitsMiddleware
 from .model_store import class_names, onnx_path
+from .monitoring.watch import watch_predictions
 from .onnx_model import OnnxClassifier
 from .schemas import (
     EXAMPLE_RECORD,
@@ -47,6 +48,8 @@ class Classifier:
         self.model = OnnxClassifier(
             onnx_path(stored_model), class_names(stored_model), threads=LIMITS.inference_threads
         )
+        # Logs features and outputs, and counts them, on a background thread.
+        self.predictions = watch_predictions(self.model_version, self.model.class_names)
         self.warmed_up = threading.Event()
         # Warm up off the event loop, so /livez answers while /readyz says "not yet".
         threading.Thread(target=self.warm_up, name="warm-up", daemon=True).start()
@@ -81,6 +84,7 @@ class Classifier:
             dtype=np.float32,
         )
         labels, probabilities = self.model.predict(features)
+        self.predictions.submit(self.model_version, features, labels, probabilities)
         return PredictResponse(
             model_version=self.model_version,
             predictions=[

@@ -19,6 +19,7 @@ from sklearn.preprocessing import StandardScaler
 
 from .dataset import SEED, Dataset, load_dataset
 from .model_store import save_model
+from .monitoring.reference_profile import build_reference_profile
 from .onnx_model import INPUT_NAME
 from .schemas import FEATURE_NAMES, Record
 
@@ -98,10 +99,17 @@ def main() -> int:
             file=sys.stderr,
         )
         return 1
+    probabilities = pipeline.predict_proba(dataset.features_train)
+    reference = build_reference_profile(
+        dataset.features_train,
+        [dataset.class_names[index] for index in probabilities.argmax(axis=1)],
+        probabilities.max(axis=1),
+    )
     model = save_model(
         export_to_onnx(pipeline),
         labels={"dataset": "iris", "task": "classification", "runtime": "onnxruntime"},
         metadata=build_metadata(dataset, metrics),
+        reference_profile=reference,
     )
     print(f"Stored {model.tag} with held-out metrics {json.dumps(metrics)}")
     return 0

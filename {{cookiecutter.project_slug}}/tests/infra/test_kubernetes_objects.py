@@ -41,6 +41,8 @@ def test_plan_writes_every_kubernetes_object_as_yaml(plan: Plan) -> None:
     platform = [
         "Namespace",
         "PodMonitor",
+        "PrometheusRule",
+        "ConfigMap",
         "EC2NodeClass",
         "NodePool",
         "SecretStore",

@@ -1,0 +1,1 @@
+"""Watching the model in production: prediction logging, model metrics, drift detection."""

@@ -1,0 +1,96 @@
+"""The drift job: compare a window of logged traffic with the served model's reference
+profile; write an HTML report, a JSON summary and Prometheus metrics.
+
+    make drift-report        (locally: the log of `make dev`, the last WINDOW_HOURS)
+    python -m <package>.monitoring.drift_job --log-dir DIR --output DIR [--pushgateway URL]
+
+Meant to run in the cluster as a CronJob from the service's image (which holds the model
+and its reference profile), pushing its metrics to a Prometheus Pushgateway; that CronJob
+is not declared yet (see README, "Monitoring"). The exit code is 0 whatever the verdict:
+alerts act on drift, a failed job means the job itself broke.
+"""
+
+import argparse
+import json
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import bentoml
+
+from ..model_store import reference_profile_path
+from ..schemas import FEATURE_NAMES
+from ..settings import ServiceSettings
+from .drift import MIN_ROWS, DriftResult, as_frame, compare
+from .drift_metrics import push_metrics, write_metrics
+from .traffic_window import read_window
+
+MAX_ROWS = 100_000
+
+
+def describe(result: DriftResult, versions: frozenset[str]) -> str:
+    lines = [f"Drift verdict: {result.verdict.upper()}"]
+    lines.append(
+        f"rows compared: {result.rows_compared} (minimum {result.min_rows}), "
+        f"reference rows: {result.reference_rows}, served versions: {sorted(versions) or '-'}"
+    )
+    if result.verdict == "not enough data":
+        lines.append("Too few logged predictions in the window to judge drift; no verdict.")
+        return "\n".join(lines)
+    lines.append(f"share of drifted features: {result.drift_share:.2f}")
+    lines.append(f"{'column':<20} {'method':<22} {'score':>10} {'threshold':>10}  drifted")
+    for column in [*result.features, *result.predictions]:
+        lines.append(
+            f"{column.column:<20} {column.method:<22} {column.score:>10.4g} "
+            f"{column.threshold:>10.4g}  {'YES' if column.drifted else 'no'}"
+        )
+    if result.drifted_features:
+        lines.append("Drifted features: " + ", ".join(result.drifted_features))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--log-dir", type=Path, required=True, help="the prediction log")
+    parser.add_argument("--output", type=Path, required=True, help="where to write the results")
+    parser.add_argument("--window-hours", type=float, default=24.0)
+    parser.add_argument("--min-rows", type=int, default=MIN_ROWS)
+    parser.add_argument("--model-tag", default=ServiceSettings().model_tag)
+    parser.add_argument("--pushgateway", help="push the metrics there, e.g. http://host:9091")
+    arguments = parser.parse_args(argv)
+
+    model = bentoml.models.get(arguments.model_tag)
+    profile = json.loads(reference_profile_path(model).read_text())
+    reference = as_frame(
+        profile["features"], profile["labels"], profile["confidence"], FEATURE_NAMES
+    )
+    since = datetime.now(UTC) - timedelta(hours=arguments.window_hours)
+    window = read_window(arguments.log_dir, since, FEATURE_NAMES, MAX_ROWS)
+    current = as_frame(window.features, window.labels, window.confidence, FEATURE_NAMES)
+
+    arguments.output.mkdir(parents=True, exist_ok=True)
+    report = arguments.output / "report.html"
+    report.unlink(missing_ok=True)
+    result = compare(reference, current, FEATURE_NAMES, report, arguments.min_rows)
+    summary = {
+        **result.as_dict(),
+        "reference_model": str(model.tag),
+        "served_versions": sorted(window.model_versions),
+        "window_start": since.isoformat(timespec="seconds"),
+        "unreadable_lines": window.unreadable_lines,
+    }
+    (arguments.output / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    write_metrics(result, str(model.tag), arguments.output / "metrics.prom")
+    if arguments.pushgateway:
+        push_metrics(result, str(model.tag), arguments.pushgateway)
+    print(describe(result, window.model_versions))
+    written = [name for name in ("report.html", "summary.json", "metrics.prom")]
+    written = [
+        str(arguments.output / name) for name in written if (arguments.output / name).exists()
+    ]
+    print("Wrote " + ", ".join(written))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

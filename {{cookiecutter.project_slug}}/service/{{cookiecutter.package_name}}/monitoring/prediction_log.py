@@ -1,0 +1,179 @@
+"""Prediction logging that never makes a request wait for the disk.
+
+The request path only puts one tuple on a bounded in-memory queue. A background thread
+turns it into JSON lines (one per record: features, predicted label, confidence,
+probabilities, model version, time; never headers or the API key) and appends them to
+files in SERVICE_PREDICTION_LOG_DIR. Files rotate at a size limit and the oldest are
+deleted, so the log never outgrows `max_file_bytes * max_files`. If the disk is too slow
+for the traffic, the queue fills and new predictions are dropped and counted, instead of
+requests waiting.
+"""
+
+import json
+import logging
+import os
+import queue
+import random
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, TextIO
+
+import numpy as np
+from pydantic import Field
+
+from ..json_logging import REQUEST_ID
+from ..settings import EnvironmentSettings
+
+logger = logging.getLogger(__name__)
+
+FILE_PREFIX = "predictions-"
+FILE_SUFFIX = ".jsonl"
+# The writer flushes at least this often, so the drift job sees recent traffic.
+FLUSH_SECONDS = 1.0
+
+
+class PredictionLogSettings(EnvironmentSettings):
+    """SERVICE_PREDICTION_LOG_*: unset directory means prediction logging is off."""
+
+    prediction_log_dir: Path | None = None
+    prediction_log_sample_rate: Annotated[float, Field(ge=0, le=1)] = 1.0
+    prediction_log_max_file_bytes: Annotated[int, Field(ge=1024, le=1024**3)] = 16 * 1024**2
+    prediction_log_max_files: Annotated[int, Field(ge=1, le=10_000)] = 32
+    prediction_log_queue_size: Annotated[int, Field(ge=1, le=1_000_000)] = 10_000
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One answered request, as the request path hands it over (no copies, no JSON)."""
+
+    logged_at: float
+    request_id: str | None
+    model_version: str
+    features: np.ndarray
+    labels: list[str]
+    probabilities: np.ndarray
+    write: bool
+
+
+class PredictionLog:
+    """Queue + writer thread. `submit` never blocks; `close` writes what is queued."""
+
+    def __init__(
+        self,
+        settings: PredictionLogSettings,
+        feature_names: tuple[str, ...],
+        class_names: tuple[str, ...],
+        on_batch: Callable[[Batch], None] = lambda batch: None,
+        on_drop: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.settings = settings
+        self.feature_names = feature_names
+        self.class_names = class_names
+        self.on_batch = on_batch
+        self.on_drop = on_drop
+        self.queue: queue.Queue[Batch | None] = queue.Queue(settings.prediction_log_queue_size)
+        self.file: TextIO | None = None
+        self.file_name_stem = f"{FILE_PREFIX}{socket.gethostname()}-{os.getpid()}"
+        self.files_opened = 0
+        self.thread = threading.Thread(target=self.run, name="prediction-log", daemon=True)
+        self.thread.start()
+
+    @property
+    def directory(self) -> Path | None:
+        return self.settings.prediction_log_dir
+
+    def submit(
+        self,
+        model_version: str,
+        features: np.ndarray,
+        labels: list[str],
+        probabilities: np.ndarray,
+    ) -> None:
+        """Called on the request path: a sampling decision and a non-blocking put."""
+        write = self.directory is not None and (
+            random.random() < self.settings.prediction_log_sample_rate  # noqa: S311
+        )
+        batch = Batch(
+            time.time(), REQUEST_ID.get(), model_version, features, labels, probabilities, write
+        )
+        try:
+            self.queue.put_nowait(batch)
+        except queue.Full:
+            self.on_drop()
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Write everything queued so far, then stop the writer."""
+        self.queue.put(None, timeout=timeout)
+        self.thread.join(timeout)
+
+    def run(self) -> None:
+        last_flush = time.monotonic()
+        while True:
+            try:
+                batch = self.queue.get(timeout=FLUSH_SECONDS)
+            except queue.Empty:
+                batch = ...
+            if batch is None:
+                break
+            if batch is not ...:
+                try:
+                    self.handle(batch)
+                except Exception:
+                    logger.exception("could not log a prediction batch; continuing")
+            if self.file and time.monotonic() - last_flush >= FLUSH_SECONDS:
+                self.file.flush()
+                last_flush = time.monotonic()
+        if self.file:
+            self.file.close()
+
+    def handle(self, batch: Batch) -> None:
+        self.on_batch(batch)
+        if batch.write:
+            self.write(self.lines(batch))
+
+    def lines(self, batch: Batch) -> str:
+        logged_at = datetime.fromtimestamp(batch.logged_at, UTC).isoformat(timespec="milliseconds")
+        lines = []
+        for row, label, probabilities in zip(
+            batch.features.tolist(), batch.labels, batch.probabilities.tolist(), strict=True
+        ):
+            # float32 values, written with the digits float32 holds, not float64's noise.
+            row = [float(f"{value:.7g}") for value in row]
+            probabilities = [round(value, 6) for value in probabilities]
+            entry = {
+                "time": logged_at,
+                "request_id": batch.request_id,
+                "model_version": batch.model_version,
+                "features": dict(zip(self.feature_names, row, strict=True)),
+                "label": label,
+                "confidence": max(probabilities),
+                "probabilities": dict(zip(self.class_names, probabilities, strict=True)),
+            }
+            lines.append(json.dumps(entry, separators=(",", ":")) + "\n")
+        return "".join(lines)
+
+    def write(self, text: str) -> None:
+        limit = self.settings.prediction_log_max_file_bytes
+        if self.file is None or self.file.tell() + len(text) > limit:
+            self.file = self.rotate(self.file)
+        self.file.write(text)
+
+    def rotate(self, current: TextIO | None) -> TextIO:
+        """Start a new file; delete the oldest beyond `max_files` (the size bound)."""
+        if current:
+            current.close()
+        directory = self.directory or Path()
+        directory.mkdir(parents=True, exist_ok=True)
+        self.files_opened += 1
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        path = directory / f"{self.file_name_stem}-{stamp}-{self.files_opened:06d}{FILE_SUFFIX}"
+        opened = path.open("a", encoding="utf-8")
+        own = sorted(directory.glob(f"{self.file_name_stem}-*{FILE_SUFFIX}"))
+        for stale in own[: -self.settings.prediction_log_max_files]:
+            stale.unlink(missing_ok=True)
+        return opened

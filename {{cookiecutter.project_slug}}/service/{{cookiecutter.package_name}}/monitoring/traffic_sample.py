@@ -1,0 +1,56 @@
+"""Records for `make loadtest` to send: the example dataset's rows, as JSON lines, with
+one feature optionally shifted to rehearse drift (`make loadtest SHIFT=petal_length_cm=2`).
+
+The load test draws its valid records from this file, so the logged traffic follows the
+data the model was trained on and `make drift-report` has a real "no drift" to find.
+"""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from ..dataset import load_dataset
+from ..schemas import FEATURE_NAMES
+
+
+def parse_shift(text: str | None) -> tuple[str, float] | None:
+    if not text:
+        return None
+    name, _, amount = text.partition("=")
+    if name not in FEATURE_NAMES or not amount:
+        raise SystemExit(
+            f"SHIFT={text!r}: expected <feature>=<amount>, with a feature among "
+            f"{', '.join(FEATURE_NAMES)}; e.g. SHIFT=petal_length_cm=2"
+        )
+    return name, float(amount)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("output", type=Path)
+    parser.add_argument("--shift", help="<feature>=<amount> added to every record")
+    arguments = parser.parse_args(argv)
+    shift = parse_shift(arguments.shift)
+    dataset = load_dataset()
+    rows = np.vstack([dataset.features_train, dataset.features_test])
+    arguments.output.parent.mkdir(parents=True, exist_ok=True)
+    with arguments.output.open("w") as output:
+        for row in rows.tolist():
+            record = {
+                name: float(f"{value:.7g}") for name, value in zip(FEATURE_NAMES, row, strict=True)
+            }
+            if shift:
+                record[shift[0]] = round(record[shift[0]] + shift[1], 4)
+            output.write(json.dumps(record) + "\n")
+    print(
+        f"Wrote {len(rows)} records to {arguments.output}"
+        + (f", {shift[0]} shifted by {shift[1]:+g}" if shift else "")
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

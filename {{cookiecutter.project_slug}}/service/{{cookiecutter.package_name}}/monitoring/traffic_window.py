@@ -1,0 +1,59 @@
+"""The logged traffic of a time window, read back from the prediction log's files."""
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from .prediction_log import FILE_PREFIX, FILE_SUFFIX
+
+
+@dataclass(frozen=True)
+class TrafficWindow:
+    features: list[list[float]]
+    labels: list[str]
+    confidence: list[float]
+    model_versions: frozenset[str]
+    unreadable_lines: int
+
+    @property
+    def rows(self) -> int:
+        return len(self.labels)
+
+
+def read_window(
+    directory: Path, since: datetime, feature_names: tuple[str, ...], max_rows: int
+) -> TrafficWindow:
+    """Every logged prediction at or after `since`, the newest `max_rows` if there are
+    more. A line being written while this runs, or a corrupt one, is counted, not fatal."""
+    entries: list[tuple[str, list[float], str, float, str]] = []
+    unreadable = 0
+    files = sorted(directory.glob(f"{FILE_PREFIX}*{FILE_SUFFIX}")) if directory.is_dir() else []
+    for path in files:
+        with path.open(encoding="utf-8", errors="replace") as lines:
+            for line in lines:
+                try:
+                    entry = json.loads(line)
+                    if datetime.fromisoformat(entry["time"]) < since:
+                        continue
+                    features = [float(entry["features"][name]) for name in feature_names]
+                    entries.append(
+                        (
+                            entry["time"],
+                            features,
+                            str(entry["label"]),
+                            float(entry["confidence"]),
+                            str(entry["model_version"]),
+                        )
+                    )
+                except (ValueError, KeyError, TypeError):
+                    unreadable += 1
+    entries.sort(key=lambda entry: entry[0])
+    entries = entries[-max_rows:]
+    return TrafficWindow(
+        features=[entry[1] for entry in entries],
+        labels=[entry[2] for entry in entries],
+        confidence=[entry[3] for entry in entries],
+        model_versions=frozenset(entry[4] for entry in entries),
+        unreadable_lines=unreadable,
+    )

@@ -1,0 +1,118 @@
+"""The prediction log: nothing lost under concurrent load, nothing waits for the disk."""
+
+import json
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+from {{ cookiecutter.package_name }}.monitoring.prediction_log import (
+    Batch,
+    PredictionLog,
+    PredictionLogSettings,
+)
+from {{ cookiecutter.package_name }}.schemas import FEATURE_NAMES
+
+CLASSES = ("setosa", "versicolor", "virginica")
+
+
+def settings(directory: Path | None, **overrides: object) -> PredictionLogSettings:
+    return PredictionLogSettings.model_validate({"prediction_log_dir": directory, **overrides})
+
+
+def submit_one(log: PredictionLog, rows: int = 2) -> None:
+    features = np.full((rows, len(FEATURE_NAMES)), 5.1, dtype=np.float32)
+    probabilities = np.tile(np.array([0.9, 0.08, 0.02], dtype=np.float32), (rows, 1))
+    log.submit("classifier:test", features, ["setosa"] * rows, probabilities)
+
+
+def logged_lines(directory: Path) -> list[dict]:
+    return [
+        json.loads(line)
+        for path in sorted(directory.glob("predictions-*.jsonl"))
+        for line in path.read_text().splitlines()
+    ]
+
+
+def test_every_prediction_submitted_from_many_threads_is_written_exactly_once(
+    tmp_path: Path,
+) -> None:
+    log = PredictionLog(
+        settings(tmp_path, prediction_log_queue_size=100_000), FEATURE_NAMES, CLASSES
+    )
+    threads = [
+        threading.Thread(target=lambda: [submit_one(log) for _ in range(500)]) for _ in range(8)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    log.close()
+
+    lines = logged_lines(tmp_path)
+    assert len(lines) == 8 * 500 * 2
+    assert lines[0]["features"] == dict.fromkeys(FEATURE_NAMES, 5.1)
+    assert lines[0]["label"] == "setosa"
+    assert lines[0]["confidence"] == 0.9
+
+
+def test_submit_never_waits_for_a_slow_writer_and_counts_what_it_drops(tmp_path: Path) -> None:
+    drops = []
+    slow = PredictionLog(
+        settings(tmp_path, prediction_log_queue_size=10),
+        FEATURE_NAMES,
+        CLASSES,
+        on_batch=lambda batch: time.sleep(0.5),  # a disk that takes half a second per write
+        on_drop=lambda: drops.append(1),
+    )
+    started = time.perf_counter()
+    for _ in range(200):
+        submit_one(slow)
+    elapsed = time.perf_counter() - started
+
+    assert elapsed < 0.1, f"200 submits took {elapsed:.3f} s: the request path waited"
+    assert 180 <= len(drops) <= 190  # the queue holds 10; the writer took at most one
+
+
+def test_sample_rate_zero_logs_nothing_but_still_hands_every_batch_to_the_metrics(
+    tmp_path: Path,
+) -> None:
+    seen: list[Batch] = []
+    log = PredictionLog(
+        settings(tmp_path, prediction_log_sample_rate=0.0),
+        FEATURE_NAMES,
+        CLASSES,
+        on_batch=seen.append,
+    )
+    for _ in range(20):
+        submit_one(log)
+    log.close()
+
+    assert logged_lines(tmp_path) == []
+    assert len(seen) == 20
+
+
+def test_files_rotate_at_the_size_limit_and_only_the_newest_are_kept(tmp_path: Path) -> None:
+    log = PredictionLog(
+        settings(tmp_path, prediction_log_max_file_bytes=1024, prediction_log_max_files=3),
+        FEATURE_NAMES,
+        CLASSES,
+    )
+    for _ in range(100):
+        submit_one(log, rows=1)
+    log.close()
+
+    files = sorted(tmp_path.glob("predictions-*.jsonl"))
+    assert len(files) == 3
+    assert all(path.stat().st_size <= 1024 for path in files)
+    assert logged_lines(tmp_path)[-1]["label"] == "setosa"
+
+
+def test_logging_is_off_when_no_directory_is_set(tmp_path: Path) -> None:
+    seen: list[Batch] = []
+    log = PredictionLog(settings(None), FEATURE_NAMES, CLASSES, on_batch=seen.append)
+    submit_one(log)
+    log.close()
+    assert len(seen) == 1
+    assert not seen[0].write
