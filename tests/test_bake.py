@@ -19,6 +19,7 @@ PACKAGE_FILES = [
     "json_logging.py",
     "middleware/__init__.py",
     "middleware/api_key.py",
+    "middleware/concurrency_limit.py",
     "middleware/request_context.py",
     "middleware/request_limits.py",
     "middleware/responses.py",
@@ -42,6 +43,7 @@ PACKAGE_FILES = [
     "schemas.py",
     "service.py",
     "settings.py",
+    "shutdown.py",
     "training.py",
 ]
 TEST_FILES = [
@@ -65,9 +67,11 @@ TEST_FILES = [
     "service/monitoring/test_prediction_log.py",
     "service/monitoring/test_watched_server.py",
     "service/test_http_api.py",
+    "service/test_overload.py",
     "service/test_readiness.py",
     "service/test_schemas.py",
     "service/test_settings.py",
+    "service/test_shutdown.py",
     "service/test_training.py",
     *(
         f"delivery/{name}.py"

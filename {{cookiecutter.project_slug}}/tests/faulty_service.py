@@ -1,6 +1,7 @@
-"""The real service with faults injected: slow answers and a share of 500s. For the
-rehearsal tests only. It lives in tests/, which no image contains, so a fault can never
-be switched on in production by a setting."""
+"""The real service with faults injected: slow answers and a share of 500s (a request may
+ask for its own delay with an X-Fault-Latency-Ms header). For the rehearsal tests only.
+It lives in tests/, which no image contains, so a fault can never be switched on in
+production by a setting."""
 
 import asyncio
 import os
@@ -24,7 +25,8 @@ class FaultInjection:
             if random.random() < ERROR_RATIO:
                 await send_error(send, 500, "injected fault")
                 return
-            await asyncio.sleep(ADDED_LATENCY_SECONDS)
+            requested = dict(scope["headers"]).get(b"x-fault-latency-ms")
+            await asyncio.sleep(int(requested) / 1000 if requested else ADDED_LATENCY_SECONDS)
         await self.app(scope, receive, send)
 
 

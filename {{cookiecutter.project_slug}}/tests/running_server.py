@@ -29,6 +29,7 @@ class RunningServer:
         log_path: Path,
         service: str = SERVICE,
         share_model_store: bool = True,
+        arguments: tuple[str, ...] = (),
     ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -44,7 +45,7 @@ class RunningServer:
             (home / "models").symlink_to(Path(os.environ["BENTOML_HOME"]) / "models")
         command = [sys.executable, "-m", "bentoml", "serve", service, "--host", "127.0.0.1"]
         self.process = subprocess.Popen(
-            [*command, "--port", str(self.port)],
+            [*command, "--port", str(self.port), *arguments],
             env={**os.environ, "BENTOML_HOME": str(home), **settings},
             stdout=self.log_file,
             stderr=subprocess.STDOUT,

@@ -3,8 +3,9 @@ pod leave the load balancer before it stops.
 
 Shutdown, in order: Kubernetes marks the pod terminating and, at the same time, the load
 balancer controller starts deregistering it. The preStop sleep keeps the pod serving
-until the ALB has stopped sending (deregistration delay), then SIGTERM lets in-flight
-requests finish (at most the request timeout) before the grace period runs out.
+until the ALB has stopped sending (deregistration delay). SIGTERM then makes the service
+report not ready while it still serves for the drain, after which it stops accepting and
+lets in-flight requests finish (at most the request timeout), all within the grace period.
 """
 
 from typing import Any
@@ -14,8 +15,22 @@ from .stack_config import StackConfig
 PORT = 3000
 REQUEST_TIMEOUT_SECONDS = 10
 ALB_DEREGISTRATION_DELAY_SECONDS = 30
+# The ALB reuses an idle connection for up to this long; the service must keep it open
+# longer, or the ALB sends a request into a connection the service just closed (502).
+ALB_IDLE_TIMEOUT_SECONDS = 60
+KEEP_ALIVE_SECONDS = ALB_IDLE_TIMEOUT_SECONDS + 15
 PRESTOP_SLEEP_SECONDS = ALB_DEREGISTRATION_DELAY_SECONDS + 5
-TERMINATION_GRACE_SECONDS = PRESTOP_SLEEP_SECONDS + REQUEST_TIMEOUT_SECONDS + 15
+SHUTDOWN_DRAIN_SECONDS = 5
+TERMINATION_GRACE_SECONDS = (
+    PRESTOP_SLEEP_SECONDS + SHUTDOWN_DRAIN_SECONDS + REQUEST_TIMEOUT_SECONDS + 10
+)
+# The image's entrypoint runs `bentoml serve <these> <bento>`. uvicorn's options have no
+# environment variables, so they are arguments.
+SERVE_ARGUMENTS = [
+    "serve",
+    f"--timeout-keep-alive={KEEP_ALIVE_SECONDS}",
+    f"--timeout-graceful-shutdown={REQUEST_TIMEOUT_SECONDS}",
+]
 # The user BentoML's images run as.
 RUN_AS_USER = 1034
 
@@ -65,6 +80,7 @@ def pod_template(config: StackConfig, image: str, api_keys_secret: str) -> dict[
                     "name": "service",
                     "image": image,
                     "imagePullPolicy": "IfNotPresent",
+                    "args": SERVE_ARGUMENTS,
                     "ports": [{"name": "http", "containerPort": PORT}],
                     "env": [
                         secret_env("SERVICE_API_KEY", api_keys_secret),
@@ -72,6 +88,10 @@ def pod_template(config: StackConfig, image: str, api_keys_secret: str) -> dict[
                         {
                             "name": "SERVICE_REQUEST_TIMEOUT_SECONDS",
                             "value": str(REQUEST_TIMEOUT_SECONDS),
+                        },
+                        {
+                            "name": "SERVICE_SHUTDOWN_DRAIN_SECONDS",
+                            "value": str(SHUTDOWN_DRAIN_SECONDS),
                         },
                         {"name": "BENTOML_DO_NOT_TRACK", "value": "true"},
                         # BentoML writes its metrics files under its home; the image's

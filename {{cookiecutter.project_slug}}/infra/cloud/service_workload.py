@@ -20,14 +20,15 @@ from .distributed_load_test import DistributedLoadTest
 from .load_test_pods import load_test_labels
 from .naming import component_type
 from .network_policies import create_network_policies
-from .service_pod import ALB_DEREGISTRATION_DELAY_SECONDS, labels, pod_template
+from .service_pod import (
+    ALB_DEREGISTRATION_DELAY_SECONDS,
+    ALB_IDLE_TIMEOUT_SECONDS,
+    labels,
+    pod_template,
+)
 from .stack_config import StackConfig
 
 SERVICE_PORT = 80
-# Longer than the request timeout. The service's keep-alive must outlast it, or the ALB
-# reuses connections the service has closed (502s): BentoML's default keep-alive is 5 s,
-# so the image's `bentoml serve` needs --timeout-keep-alive above 60.
-ALB_IDLE_TIMEOUT_SECONDS = 60
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 CPU_TARGET_PERCENT = 70
 

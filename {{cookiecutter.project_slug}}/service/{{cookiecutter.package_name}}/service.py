@@ -11,6 +11,7 @@ import numpy as np
 
 from .json_logging import configure_json_logging
 from .middleware.api_key import ApiKeyMiddleware
+from .middleware.concurrency_limit import ConcurrencyLimitMiddleware
 from .middleware.request_context import RequestContextMiddleware
 from .middleware.request_limits import RequestLimitsMiddleware
 from .model_store import class_names, onnx_path
@@ -26,12 +27,14 @@ from .schemas import (
     Record,
 )
 from .settings import ApiKeySettings
+from .shutdown import GracefulShutdown
 
 logger = logging.getLogger(__name__)
 
 
 @bentoml.service(
-    traffic={"timeout": LIMITS.request_timeout_seconds, "max_concurrency": LIMITS.max_concurrency},
+    # The concurrency limit is ConcurrencyLimitMiddleware's: it answers 429 with Retry-After.
+    traffic={"timeout": LIMITS.request_timeout_seconds},
     # RequestContextMiddleware writes the access log, as JSON with the request id.
     logging={"access": {"enabled": False}},
 )
@@ -51,12 +54,15 @@ class Classifier:
         # Logs features and outputs, and counts them, on a background thread.
         self.predictions = watch_predictions(self.model_version, self.model.class_names)
         self.warmed_up = threading.Event()
+        self.shutdown = GracefulShutdown(LIMITS.shutdown_drain_seconds)
+        self.shutdown.install()
         # Warm up off the event loop, so /livez answers while /readyz says "not yet".
         threading.Thread(target=self.warm_up, name="warm-up", daemon=True).start()
 
     def __is_ready__(self) -> bool:
-        """/readyz is 200 only once the model is loaded and has answered real inputs."""
-        return self.warmed_up.is_set()
+        """/readyz is 200 only once the model is loaded and has answered real inputs, and
+        503 again from the moment the worker is asked to stop."""
+        return self.warmed_up.is_set() and not self.shutdown.draining.is_set()
 
     def warm_up(self) -> None:
         """Run the smallest and the largest batch, so first requests pay no allocation cost."""
@@ -97,8 +103,9 @@ class Classifier:
         )
 
 
-# Outermost first: every request gets an id and an access line, then must carry a key,
-# then must fit the body limits.
+# Outermost first: every request gets an id and an access line, then must find capacity,
+# then must carry a key, then must fit the body limits.
 Classifier.add_asgi_middleware(RequestContextMiddleware)
+Classifier.add_asgi_middleware(ConcurrencyLimitMiddleware, max_concurrency=LIMITS.max_concurrency)
 Classifier.add_asgi_middleware(ApiKeyMiddleware)
 Classifier.add_asgi_middleware(RequestLimitsMiddleware, max_body_bytes=LIMITS.max_body_bytes)

@@ -58,6 +58,8 @@ class ServiceSettings(EnvironmentSettings):
     max_concurrency: Annotated[int, Field(ge=1, le=10_000)] = 64
     inference_threads: Annotated[int, Field(ge=1, le=64)] = 1
     warmup_rounds: Annotated[int, Field(ge=1, le=10_000_000)] = 20
+    # After SIGTERM: seconds of /readyz 503 while still serving, before the server stops.
+    shutdown_drain_seconds: Annotated[int, Field(ge=0, le=120)] = 5
     log_level: Annotated[str, Field(pattern="^(DEBUG|INFO|WARNING|ERROR)$")] = "INFO"
 
 

@@ -92,8 +92,10 @@ def test_shutdown_arithmetic_lets_the_load_balancer_drain_first(plan: Plan) -> N
     request_timeout = int(env_value(plan, "SERVICE_REQUEST_TIMEOUT_SECONDS"))
     deregistration = int(ingress_annotation(plan, "target-group-attributes").split("=")[1])
 
+    drain = int(env_value(plan, "SERVICE_SHUTDOWN_DRAIN_SECONDS"))
+
     assert pre_stop >= deregistration
-    assert pod["terminationGracePeriodSeconds"] > pre_stop + request_timeout
+    assert pod["terminationGracePeriodSeconds"] > pre_stop + drain + request_timeout
     assert ingress_annotation(plan, "target-type") == "ip"
     [namespace] = plan.kubernetes("Namespace")
     assert namespace["metadata"]["labels"]["elbv2.k8s.aws/pod-readiness-gate-inject"] == "enabled"
@@ -167,3 +169,15 @@ def test_distributed_load_test_is_declared_as_suspended_run_templates(plan: Plan
     )
     assert worker_args[worker_args.index("--master-host") + 1] == master_service["metadata"]["name"]
     assert all(job["jobTemplate"]["spec"]["backoffLimit"] == 0 for job in cron_jobs.values())
+
+
+def test_the_service_keeps_idle_connections_open_longer_than_the_load_balancer(plan: Plan) -> None:
+    arguments = dict(
+        argument.removeprefix("--").split("=") for argument in container(plan)["args"][1:]
+    )
+    idle_timeout = int(ingress_annotation(plan, "load-balancer-attributes").split("=")[1])
+    request_timeout = int(env_value(plan, "SERVICE_REQUEST_TIMEOUT_SECONDS"))
+
+    assert container(plan)["args"][0] == "serve"
+    assert int(arguments["timeout-keep-alive"]) > idle_timeout
+    assert int(arguments["timeout-graceful-shutdown"]) == request_timeout

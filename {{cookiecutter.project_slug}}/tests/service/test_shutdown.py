@@ -1,0 +1,147 @@
+"""Stopping and crashing lose nothing: SIGTERM drains (ready 503 at once, in-flight work
+finishes, then connections are refused), idle connections outlive a load balancer's, and
+a killed worker is caught by liveness and recovered by a restart."""
+
+import asyncio
+import http.client
+import os
+import signal
+import time
+from collections.abc import Iterator
+
+import bentoml
+import httpx
+import psutil
+import pytest
+
+from tests.running_server import RunningServer
+from tests.server_settings import API_KEY
+
+DRAIN_SECONDS = 2
+GRACEFUL_SHUTDOWN_SECONDS = 10
+KEEP_ALIVE_SECONDS = 2
+RECORD = {
+    "sepal_length_cm": 5.1,
+    "sepal_width_cm": 3.5,
+    "petal_length_cm": 1.4,
+    "petal_width_cm": 0.2,
+}
+
+
+def start(tmp_path_factory: pytest.TempPathFactory, name: str, **settings: str) -> RunningServer:
+    """The faulty service without faults: a request may ask to be slow."""
+    running = RunningServer(
+        {"SERVICE_API_KEY": API_KEY, "FAULT_ERROR_RATIO": "0", "FAULT_LATENCY_MS": "0", **settings},
+        tmp_path_factory.mktemp(name) / "server.log",
+        service="tests.faulty_service:Classifier",
+        arguments=(
+            f"--timeout-keep-alive={KEEP_ALIVE_SECONDS}",
+            f"--timeout-graceful-shutdown={GRACEFUL_SHUTDOWN_SECONDS}",
+        ),
+    )
+    running.wait_until_ready()
+    return running
+
+
+@pytest.fixture(scope="module")
+def draining_server(
+    stored_model: bentoml.Model, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningServer]:
+    running = start(tmp_path_factory, "draining", SERVICE_SHUTDOWN_DRAIN_SECONDS=str(DRAIN_SECONDS))
+    yield running
+    if running.process.poll() is None:
+        running.stop()
+
+
+def test_an_idle_connection_is_kept_for_the_configured_time_then_closed(
+    draining_server: RunningServer,
+) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", draining_server.port, timeout=5)
+
+    def get_livez() -> int:
+        connection.request("GET", "/livez")
+        response = connection.getresponse()
+        response.read()
+        return response.status
+
+    try:
+        assert get_livez() == 200
+        first_socket = connection.sock
+        time.sleep(KEEP_ALIVE_SECONDS / 2)
+        assert get_livez() == 200
+        assert connection.sock is first_socket, "the idle connection should have been reused"
+        time.sleep(KEEP_ALIVE_SECONDS + 1.5)
+        with pytest.raises((http.client.RemoteDisconnected, ConnectionError)):
+            get_livez()
+    finally:
+        connection.close()
+
+
+async def test_sigterm_drains_in_flight_requests_and_reports_not_ready_at_once(
+    draining_server: RunningServer,
+) -> None:
+    headers = {"Authorization": f"Bearer {API_KEY}", "X-Fault-Latency-Ms": "1500"}
+    async with httpx.AsyncClient(base_url=draining_server.url, timeout=30) as client:
+        in_flight = [
+            asyncio.create_task(
+                client.post("/predict", json={"records": [RECORD]}, headers=headers)
+            )
+            for _ in range(4)
+        ]
+        await asyncio.sleep(0.3)
+        # Kubernetes signals the container's first process: `bentoml serve`.
+        draining_server.process.send_signal(signal.SIGTERM)
+        signalled = time.monotonic()
+        await asyncio.sleep(0.2)
+        async with httpx.AsyncClient(base_url=draining_server.url, timeout=2) as fresh:
+            readiness_during_drain = (await fresh.get("/readyz")).status_code
+        finished = await asyncio.gather(*in_flight)
+
+    exit_code = await asyncio.to_thread(draining_server.process.wait, 30)
+    stopped_after = time.monotonic() - signalled
+
+    assert readiness_during_drain == 503
+    assert [response.status_code for response in finished] == [200] * 4
+    assert exit_code == 0
+    assert stopped_after <= DRAIN_SECONDS + GRACEFUL_SHUTDOWN_SECONDS
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{draining_server.url}/livez", timeout=2)
+
+
+@pytest.fixture
+def containerized_server(
+    stored_model: bentoml.Model, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningServer]:
+    # As in the image: BentoML does not respawn a worker that dies.
+    running = start(tmp_path_factory, "containerized", BENTOML_CONTAINERIZED="true")
+    yield running
+    if running.process.poll() is None:
+        running.stop()
+
+
+def test_a_killed_worker_fails_liveness_and_a_restart_recovers(
+    containerized_server: RunningServer, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    workers = psutil.Process(containerized_server.process.pid).children()
+    assert workers, "bentoml serve should run its workers as child processes"
+    for worker in workers:
+        os.kill(worker.pid, signal.SIGKILL)
+    psutil.wait_procs(workers, timeout=10)
+
+    # The kubelet's liveness probe: one second to answer, or it counts as a failure.
+    with pytest.raises(httpx.TransportError):
+        httpx.get(f"{containerized_server.url}/livez", timeout=1)
+
+    # After three failures the kubelet restarts the container: the same command again.
+    containerized_server.stop()
+    restarted = start(tmp_path_factory, "restarted", BENTOML_CONTAINERIZED="true")
+    try:
+        response = httpx.post(
+            f"{restarted.url}/predict",
+            json={"records": [RECORD]},
+            headers={"Authorization": f"Bearer {API_KEY}"},
+            timeout=10,
+        )
+        assert response.status_code == 200
+    finally:
+        restarted.stop()
