@@ -2,15 +2,11 @@
 same rules (one file, shared with the generated tests), zizmor and GitHub's schema."""
 
 import importlib.util
-import subprocess
-import sys
-from pathlib import Path
 
 from tests.conftest import TEMPLATE
 
 WORKFLOW_DIRECTORY = TEMPLATE / ".github" / "workflows"
 RULES = TEMPLATE / "{{cookiecutter.project_slug}}" / "tests" / "delivery" / "workflow_rules.py"
-TOOLS = Path(sys.executable).parent
 
 
 def load_rules():
@@ -36,23 +32,10 @@ def test_the_template_workflow_runs_the_ci_entry_point_on_pull_requests_and_push
 
 
 def test_zizmor_reports_nothing_on_the_template_workflow() -> None:
-    result = subprocess.run(
-        [TOOLS / "zizmor", "--offline", "--no-progress", WORKFLOW_DIRECTORY],
-        capture_output=True,
-        text=True,
-    )
+    result = load_rules().zizmor(WORKFLOW_DIRECTORY)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_the_template_workflow_validates_against_githubs_schema() -> None:
-    result = subprocess.run(
-        [
-            TOOLS / "check-jsonschema",
-            "--builtin-schema",
-            "vendor.github-workflows",
-            *sorted(WORKFLOW_DIRECTORY.glob("*.yml")),
-        ],
-        capture_output=True,
-        text=True,
-    )
+    result = load_rules().schema_check(sorted(WORKFLOW_DIRECTORY.glob("*.yml")))
     assert result.returncode == 0, result.stdout + result.stderr

@@ -21,7 +21,7 @@ import httpx  # noqa: E402
 from {{ cookiecutter.package_name }} import training  # noqa: E402
 from {{ cookiecutter.package_name }}.model_store import MODEL_NAME  # noqa: E402
 
-from tests.running_server import RunningServer  # noqa: E402
+from tests.running_server import RunningServer, running  # noqa: E402
 from tests.server_settings import (  # noqa: E402
     API_KEY,
     MAX_BATCH_SIZE,
@@ -47,20 +47,14 @@ def stored_model() -> bentoml.Model:
 def server(
     stored_model: bentoml.Model, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningServer]:
-    running = RunningServer(
-        {
-            "SERVICE_API_KEY": API_KEY,
-            "SERVICE_API_KEY_PREVIOUS": PREVIOUS_API_KEY,
-            "SERVICE_MAX_BATCH_SIZE": str(MAX_BATCH_SIZE),
-            "SERVICE_MAX_BODY_BYTES": str(MAX_BODY_BYTES),
-        },
-        tmp_path_factory.mktemp("server") / "server.log",
-    )
-    try:
-        running.wait_until_ready()
-        yield running
-    finally:
-        running.stop()
+    settings = {
+        "SERVICE_API_KEY": API_KEY,
+        "SERVICE_API_KEY_PREVIOUS": PREVIOUS_API_KEY,
+        "SERVICE_MAX_BATCH_SIZE": str(MAX_BATCH_SIZE),
+        "SERVICE_MAX_BODY_BYTES": str(MAX_BODY_BYTES),
+    }
+    with running(settings, tmp_path_factory.mktemp("server") / "server.log") as server:
+        yield server
 
 
 @pytest.fixture
@@ -76,13 +70,9 @@ def faulty_server(
     stored_model: bentoml.Model, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningServer]:
     """The same service with a fifth of predictions failing and the rest 300 ms slower."""
-    running = RunningServer(
+    with running(
         {"SERVICE_API_KEY": API_KEY, "FAULT_ERROR_RATIO": "0.2", "FAULT_LATENCY_MS": "300"},
         tmp_path_factory.mktemp("faulty") / "server.log",
         service="tests.faulty_service:Classifier",
-    )
-    try:
-        running.wait_until_ready()
-        yield running
-    finally:
-        running.stop()
+    ) as server:
+        yield server

@@ -6,6 +6,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -74,11 +76,24 @@ class RunningServer:
         return self.log_path.read_text(errors="replace")
 
     def stop(self) -> None:
-        # The whole process group: bentoml serve runs its workers as children.
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+        """Stop the whole process group (bentoml serve runs its workers as children),
+        unless a test has stopped it already."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
         self.log_file.close()
+
+
+@contextmanager
+def running(settings: dict[str, str], log_path: Path, **options: object) -> Iterator[RunningServer]:
+    """A server that is ready inside the block and stopped after it, whatever happens."""
+    server = RunningServer(settings, log_path, **options)  # type: ignore[arg-type]
+    try:
+        server.wait_until_ready()
+        yield server
+    finally:
+        server.stop()

@@ -16,7 +16,7 @@ import pytest
 from cloud.service_pod import PORT, RUN_AS_USER
 
 from tests.delivery.workflows import PROJECT
-from tests.running_server import RunningServer
+from tests.running_server import RunningServer, running
 from tests.server_settings import API_KEY
 
 CONTEXT = PROJECT / "build" / "bento"
@@ -38,17 +38,13 @@ def bento(stored_model: bentoml.Model) -> Path:
 
 @pytest.fixture(scope="module")
 def bento_server(bento: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    running = RunningServer(
+    with running(
         {"SERVICE_API_KEY": API_KEY},
         tmp_path_factory.mktemp("bento") / "server.log",
         service=str(bento),
         share_model_store=False,
-    )
-    try:
-        running.wait_until_ready()
-        yield running
-    finally:
-        running.stop()
+    ) as server:
+        yield server
 
 
 def test_the_bento_carries_the_stored_model(bento: Path, stored_model: bentoml.Model) -> None:

@@ -4,6 +4,8 @@ The template repository checks its own workflow with this same file.
 """
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,25 @@ AWS_CREDENTIALS_ACTION = "aws-actions/configure-aws-credentials"
 # Reusable workflows and actions of this same repository, in the self-repository form
 # (`$/`) or the older workspace-relative one (`./`): they need no pin.
 LOCAL_PREFIXES = ("$/", "./")
+
+
+TOOLS = Path(sys.executable).parent
+
+
+def zizmor(directory: Path) -> subprocess.CompletedProcess[str]:
+    """zizmor's offline audits (no GitHub API) of every workflow in `directory`."""
+    return subprocess.run(
+        [TOOLS / "zizmor", "--offline", "--no-progress", directory], capture_output=True, text=True
+    )
+
+
+def schema_check(paths: list[Path]) -> subprocess.CompletedProcess[str]:
+    """The workflows against GitHub's workflow schema, as vendored by check-jsonschema."""
+    return subprocess.run(
+        [TOOLS / "check-jsonschema", "--builtin-schema", "vendor.github-workflows", *paths],
+        capture_output=True,
+        text=True,
+    )
 
 
 def load(path: Path) -> dict[str, Any]:

@@ -2,6 +2,8 @@
 runs it under Pulumi's mocks (no AWS, no CLI) and records every resource's inputs."""
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -54,6 +56,18 @@ class Plan:
             for resource in self.resources
             if resource["type"].startswith("kubernetes:") and resource["inputs"].get("kind") == kind
         ]
+
+
+def debian_binary(name: str, package: str = "prometheus") -> str:
+    """A program from a Debian package: failing under CI, whose .ci/run installs it, and
+    skipping elsewhere."""
+    binary = shutil.which(name)
+    if binary is None:
+        message = f"{name} is not installed (Debian: apt-get install {package})"
+        if os.environ.get("CI"):
+            pytest.fail(message + "; .ci/run installs it")
+        pytest.skip(message)
+    return binary
 
 
 def run_plan(stack: str, output: Path, *overrides: str) -> subprocess.CompletedProcess[str]:

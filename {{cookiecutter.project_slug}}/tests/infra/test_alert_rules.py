@@ -1,28 +1,15 @@
 """The alert rules the Pulumi program declares, unit-tested with `promtool test rules`:
 series that must fire each alert, and healthy series that must fire none."""
 
-import os
-import shutil
 import subprocess
 import tomllib
 from pathlib import Path
 
-import pytest
 import yaml
 
-from tests.infra.conftest import PROJECT, Plan
+from tests.infra.conftest import PROJECT, Plan, debian_binary
 
 MINUTES = 240  # four hours of series, one sample a minute
-
-
-def promtool() -> str:
-    binary = shutil.which("promtool")
-    if binary is None:
-        message = "promtool is not installed (Debian: apt-get install prometheus)"
-        if os.environ.get("CI"):
-            pytest.fail(message + "; .ci/run installs it")
-        pytest.skip(message)
-    return binary
 
 
 def declared_groups(plan: Plan) -> list[dict]:
@@ -111,7 +98,7 @@ def run_promtool(tmp_path: Path, groups: list[dict], tests: list[dict]) -> str:
         yaml.safe_dump({"rule_files": ["rules.yml"], "evaluation_interval": "1m", "tests": tests})
     )
     result = subprocess.run(
-        [promtool(), "test", "rules", "tests.yml"],
+        [debian_binary("promtool"), "test", "rules", "tests.yml"],
         cwd=tmp_path,
         capture_output=True,
         text=True,

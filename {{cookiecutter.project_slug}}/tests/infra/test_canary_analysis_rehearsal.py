@@ -3,9 +3,7 @@ Locust drives it, and the exact queries and success conditions of the declared
 AnalysisTemplate are evaluated. Healthy passes; faulty fails; no traffic never passes."""
 
 import math
-import os
 import re
-import shutil
 import socket
 import subprocess
 import time
@@ -17,7 +15,7 @@ import httpx
 import pytest
 import yaml
 
-from tests.infra.conftest import Plan
+from tests.infra.conftest import Plan, debian_binary
 from tests.locust_run import locust_command, locust_environment
 from tests.running_server import RunningServer
 from tests.server_settings import API_KEY
@@ -47,12 +45,7 @@ def holds(condition: str, result: list[float]) -> bool:
 
 class Prometheus:
     def __init__(self, targets: dict[str, str], namespace: str, directory: Path) -> None:
-        binary = shutil.which("prometheus")
-        if binary is None:
-            message = "prometheus is not installed (Debian: apt-get install prometheus)"
-            if os.environ.get("CI"):
-                pytest.fail(message + "; .ci/run installs it")
-            pytest.skip(message)
+        binary = debian_binary("prometheus")
         jobs = [
             {
                 "job_name": canary_hash,

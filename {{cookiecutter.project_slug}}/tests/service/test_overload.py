@@ -9,7 +9,7 @@ import bentoml
 import httpx
 import pytest
 
-from tests.running_server import RunningServer
+from tests.running_server import RunningServer, running
 from tests.server_settings import API_KEY
 
 MAX_CONCURRENCY = 2
@@ -27,22 +27,16 @@ HEADERS = {"Authorization": f"Bearer {API_KEY}"}
 def slow_server(
     stored_model: bentoml.Model, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningServer]:
-    running = RunningServer(
-        {
-            "SERVICE_API_KEY": API_KEY,
-            "SERVICE_MAX_CONCURRENCY": str(MAX_CONCURRENCY),
-            "SERVICE_REQUEST_TIMEOUT_SECONDS": str(TIMEOUT_SECONDS),
-            "FAULT_ERROR_RATIO": "0",
-            "FAULT_LATENCY_MS": "0",
-        },
-        tmp_path_factory.mktemp("slow") / "server.log",
-        service="tests.faulty_service:Classifier",
-    )
-    try:
-        running.wait_until_ready()
-        yield running
-    finally:
-        running.stop()
+    settings = {
+        "SERVICE_API_KEY": API_KEY,
+        "SERVICE_MAX_CONCURRENCY": str(MAX_CONCURRENCY),
+        "SERVICE_REQUEST_TIMEOUT_SECONDS": str(TIMEOUT_SECONDS),
+        "FAULT_ERROR_RATIO": "0",
+        "FAULT_LATENCY_MS": "0",
+    }
+    log = tmp_path_factory.mktemp("slow") / "server.log"
+    with running(settings, log, service="tests.faulty_service:Classifier") as server:
+        yield server
 
 
 async def predict(client: httpx.AsyncClient, latency_ms: int) -> httpx.Response:

@@ -8,13 +8,14 @@ import os
 import signal
 import time
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 
 import bentoml
 import httpx
 import psutil
 import pytest
 
-from tests.running_server import RunningServer
+from tests.running_server import RunningServer, running
 from tests.server_settings import API_KEY
 
 DRAIN_SECONDS = 2
@@ -28,9 +29,12 @@ RECORD = {
 }
 
 
-def start(tmp_path_factory: pytest.TempPathFactory, name: str, **settings: str) -> RunningServer:
-    """The faulty service without faults: a request may ask to be slow."""
-    running = RunningServer(
+def serving(
+    tmp_path_factory: pytest.TempPathFactory, name: str, **settings: str
+) -> AbstractContextManager[RunningServer]:
+    """The faulty service without faults (a request may ask to be slow), started with the
+    keep-alive and graceful-shutdown options the pod passes."""
+    return running(
         {"SERVICE_API_KEY": API_KEY, "FAULT_ERROR_RATIO": "0", "FAULT_LATENCY_MS": "0", **settings},
         tmp_path_factory.mktemp(name) / "server.log",
         service="tests.faulty_service:Classifier",
@@ -39,18 +43,15 @@ def start(tmp_path_factory: pytest.TempPathFactory, name: str, **settings: str) 
             f"--timeout-graceful-shutdown={GRACEFUL_SHUTDOWN_SECONDS}",
         ),
     )
-    running.wait_until_ready()
-    return running
 
 
 @pytest.fixture(scope="module")
 def draining_server(
     stored_model: bentoml.Model, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningServer]:
-    running = start(tmp_path_factory, "draining", SERVICE_SHUTDOWN_DRAIN_SECONDS=str(DRAIN_SECONDS))
-    yield running
-    if running.process.poll() is None:
-        running.stop()
+    drain = {"SERVICE_SHUTDOWN_DRAIN_SECONDS": str(DRAIN_SECONDS)}
+    with serving(tmp_path_factory, "draining", **drain) as server:
+        yield server
 
 
 def test_an_idle_connection_is_kept_for_the_configured_time_then_closed(
@@ -113,10 +114,8 @@ def containerized_server(
     stored_model: bentoml.Model, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningServer]:
     # As in the image: BentoML does not respawn a worker that dies.
-    running = start(tmp_path_factory, "containerized", BENTOML_CONTAINERIZED="true")
-    yield running
-    if running.process.poll() is None:
-        running.stop()
+    with serving(tmp_path_factory, "containerized", BENTOML_CONTAINERIZED="true") as server:
+        yield server
 
 
 def test_a_killed_worker_fails_liveness_and_a_restart_recovers(
@@ -134,14 +133,11 @@ def test_a_killed_worker_fails_liveness_and_a_restart_recovers(
 
     # After three failures the kubelet restarts the container: the same command again.
     containerized_server.stop()
-    restarted = start(tmp_path_factory, "restarted", BENTOML_CONTAINERIZED="true")
-    try:
+    with serving(tmp_path_factory, "restarted", BENTOML_CONTAINERIZED="true") as restarted:
         response = httpx.post(
             f"{restarted.url}/predict",
             json={"records": [RECORD]},
             headers={"Authorization": f"Bearer {API_KEY}"},
             timeout=10,
         )
-        assert response.status_code == 200
-    finally:
-        restarted.stop()
+    assert response.status_code == 200
