@@ -11,6 +11,7 @@ import numpy as np
 
 from .json_logging import configure_json_logging
 from .middleware.api_key import ApiKeyMiddleware
+from .middleware.openapi import OpenApiDocumentMiddleware
 from .middleware.request_context import RequestContextMiddleware
 from .middleware.request_limits import RequestLimitsMiddleware
 from .model_store import class_names, onnx_path
@@ -102,3 +103,4 @@ class Classifier:
 Classifier.add_asgi_middleware(RequestContextMiddleware)
 Classifier.add_asgi_middleware(ApiKeyMiddleware)
 Classifier.add_asgi_middleware(RequestLimitsMiddleware, max_body_bytes=LIMITS.max_body_bytes)
+Classifier.add_asgi_middleware(OpenApiDocumentMiddleware)
