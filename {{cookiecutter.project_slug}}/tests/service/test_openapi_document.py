@@ -8,9 +8,16 @@ import jsonschema
 import pytest
 from pydantic import ValidationError
 
-from {{ cookiecutter.package_name }}.middleware import api_key, request_limits
+from {{ cookiecutter.package_name }}.middleware import (
+    api_key,
+    request_limits,
+)
 from {{ cookiecutter.package_name }}.middleware.responses import ErrorBody
-from {{ cookiecutter.package_name }}.openapi_document import OPENAPI_VERSION, SECURITY_SCHEME, corrected_document
+from {{ cookiecutter.package_name }}.openapi_document import (
+    OPENAPI_VERSION,
+    SECURITY_SCHEME,
+    corrected_document,
+)
 from {{ cookiecutter.package_name }}.schemas import PredictRequest
 from {{ cookiecutter.package_name }}.service import Classifier
 

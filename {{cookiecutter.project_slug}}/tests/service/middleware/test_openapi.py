@@ -3,7 +3,10 @@ import json
 import httpx
 from starlette.types import Receive, Scope, Send
 
-from {{ cookiecutter.package_name }}.middleware.openapi import DOCUMENT_PATH, OpenApiDocumentMiddleware
+from {{ cookiecutter.package_name }}.middleware.openapi import (
+    DOCUMENT_PATH,
+    OpenApiDocumentMiddleware,
+)
 from {{ cookiecutter.package_name }}.openapi_document import OPENAPI_VERSION
 
 GENERATED = {
