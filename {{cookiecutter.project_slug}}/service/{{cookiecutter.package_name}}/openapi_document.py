@@ -67,45 +67,50 @@ def correct_operation(path: str, operation: dict[str, Any]) -> None:
     responses = operation.setdefault("responses", {})
     if not api_key.ApiKeyMiddleware.is_public(path):
         operation["security"] = [{SECURITY_SCHEME: []}]
-        responses[str(api_key.REJECTED.value)] = error_response(
+        responses[code(api_key.REJECTED)] = error_response(
             api_key.REJECTED,
             "The Authorization header is missing or holds no valid API key.",
-            headers={"WWW-Authenticate": challenge_header()},
+            headers=challenge_header(),
         )
     if "requestBody" in operation:
         # BentoML leaves it optional, but an API without a body has nothing to answer.
         operation["requestBody"]["required"] = True
-        responses[str(request_limits.BAD_LENGTH.value)] = error_response(
+        responses[code(request_limits.BAD_LENGTH)] = error_response(
             request_limits.BAD_LENGTH,
             "The body does not match the request schema, or Content-Length is not a number.",
             schema=InvalidRequestBody,
         )
-        responses[str(request_limits.TOO_LARGE.value)] = error_response(
+        responses[code(request_limits.TOO_LARGE)] = error_response(
             request_limits.TOO_LARGE, "The body is larger than SERVICE_MAX_BODY_BYTES."
         )
-        responses[str(request_limits.NOT_JSON.value)] = error_response(
+        responses[code(request_limits.NOT_JSON)] = error_response(
             request_limits.NOT_JSON, "The body is not sent as application/json."
         )
     if SERVICE_API_MARKER in operation:
         # BentoML documents 404 for its task endpoints' ids; an API's fixed route never
         # answers it.
-        responses.pop(str(HTTPStatus.NOT_FOUND.value), None)
+        responses.pop(code(HTTPStatus.NOT_FOUND), None)
         responses.update(traffic_responses())
     else:
         # Probes and metrics answer in plain text (Prometheus' text format for /metrics).
         responses["200"]["content"] = {"text/plain": {"schema": {"type": "string"}}}
     if path == READINESS_PATH:
-        responses[str(HTTPStatus.SERVICE_UNAVAILABLE.value)] = {
+        responses[code(HTTPStatus.SERVICE_UNAVAILABLE)] = {
             "description": "Not ready yet: the model is still warming up.",
             "content": {"text/plain": {"schema": {"type": "string"}}},
         }
     operation["responses"] = dict(sorted(responses.items()))
 
 
+def code(status: HTTPStatus) -> str:
+    """A status as OpenAPI keys responses: "401", not 401."""
+    return str(status.value)
+
+
 def traffic_responses() -> dict[str, Any]:
     """What BentoML's own traffic control and error handling answer on a service API."""
     return {
-        str(status.value): error_response(status, description)
+        code(status): error_response(status, description)
         for status, description in (
             (HTTPStatus.TOO_MANY_REQUESTS, "More requests in flight than max_concurrency."),
             (HTTPStatus.INTERNAL_SERVER_ERROR, "The model failed; the server log has the cause."),
@@ -132,11 +137,14 @@ def error_response(
 
 
 def challenge_header() -> dict[str, Any]:
+    """The header a 401 carries, e.g. `WWW-Authenticate: Bearer realm="api"`."""
     name, value = api_key.CHALLENGE
     return {
-        "description": f"How to authenticate, as `{name.decode()}` names it.",
-        "required": True,
-        "schema": {"type": "string", "const": value.decode()},
+        name.decode(): {
+            "description": "The scheme to send the key in: `Authorization: Bearer <key>`.",
+            "required": True,
+            "schema": {"type": "string", "const": value.decode()},
+        }
     }
 
 

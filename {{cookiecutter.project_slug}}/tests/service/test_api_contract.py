@@ -16,9 +16,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+import schemathesis
+
+from {{ cookiecutter.package_name }}.schemas import EXAMPLE_RECORD
 
 from tests.running_server import RunningServer
-from tests.server_settings import API_KEY
+from tests.server_settings import API_KEY, MAX_BODY_BYTES
 
 # Per operation, on top of the examples and coverage cases; enough for a run of seconds.
 MAX_EXAMPLES = 100
@@ -39,6 +42,17 @@ REQUIRED_CHECKS = frozenset(
         "ignored_auth",
     }
 )
+KEY = {"Authorization": f"Bearer {API_KEY}"}
+JSON = {"Content-Type": "application/json"}
+VALID_BODY = json.dumps({"records": [EXAMPLE_RECORD.model_dump()]}).encode()
+# Rejections generated requests rarely or never reach, sent by hand: (headers, body).
+REJECTIONS = {
+    "no-key": (JSON, VALID_BODY),
+    "wrong-key": ({**JSON, "Authorization": "Bearer not-the-key"}, VALID_BODY),
+    "not-json": ({**KEY, "Content-Type": "text/plain"}, VALID_BODY),
+    "too-large": ({**KEY, **JSON}, b" " * (MAX_BODY_BYTES + 1)),
+    "invalid": ({**KEY, **JSON}, b'{"records": []}'),
+}
 
 
 @dataclass(frozen=True)
@@ -139,3 +153,14 @@ def test_unsupported_methods_were_sent_to_every_path_and_refused_with_405(
     }
     assert refused, "the coverage phase sent no unsupported method"
     assert {status for _, _, status in refused} == {405}
+
+
+@pytest.mark.parametrize(("headers", "body"), REJECTIONS.values(), ids=REJECTIONS.keys())
+def test_rejections_sent_by_hand_match_the_document(
+    server: RunningServer, headers: dict[str, str], body: bytes
+) -> None:
+    predict = schemathesis.openapi.from_url(f"{server.url}/docs.json")["/predict"]["POST"]
+    response = httpx.post(f"{server.url}/predict", content=body, headers=headers)
+    assert 400 <= response.status_code < 500
+    # Status, content type, headers (WWW-Authenticate on 401) and body schema.
+    predict.Case().validate_response(response)
