@@ -12,6 +12,7 @@ import numpy as np
 from .json_logging import configure_json_logging
 from .middleware.api_key import ApiKeyMiddleware
 from .middleware.concurrency_limit import ConcurrencyLimitMiddleware
+from .middleware.openapi import OpenApiDocumentMiddleware
 from .middleware.request_context import RequestContextMiddleware
 from .middleware.request_limits import RequestLimitsMiddleware
 from .model_store import class_names, onnx_path
@@ -109,3 +110,4 @@ Classifier.add_asgi_middleware(RequestContextMiddleware)
 Classifier.add_asgi_middleware(ConcurrencyLimitMiddleware, max_concurrency=LIMITS.max_concurrency)
 Classifier.add_asgi_middleware(ApiKeyMiddleware)
 Classifier.add_asgi_middleware(RequestLimitsMiddleware, max_body_bytes=LIMITS.max_body_bytes)
+Classifier.add_asgi_middleware(OpenApiDocumentMiddleware)

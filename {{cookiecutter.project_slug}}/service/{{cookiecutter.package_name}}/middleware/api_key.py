@@ -2,6 +2,7 @@
 
 import functools
 import hmac
+from http import HTTPStatus
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -13,6 +14,9 @@ PUBLIC_PATHS = frozenset({"/livez", "/readyz", "/healthz", "/metrics", "/", "/do
 # Swagger UI's scripts and styles, requested by the browser without a key.
 PUBLIC_PREFIXES = ("/static_content/",)
 BEARER_PREFIX = b"bearer "
+# What a request without a valid key gets; the OpenAPI document declares the same.
+REJECTED = HTTPStatus.UNAUTHORIZED
+CHALLENGE = (b"www-authenticate", b'Bearer realm="api"')
 
 
 class ApiKeyMiddleware:
@@ -35,9 +39,9 @@ class ApiKeyMiddleware:
             return
         await send_error(
             send,
-            401,
+            REJECTED,
             "missing or invalid API key: send the header 'Authorization: Bearer <key>'",
-            headers=((b"www-authenticate", b'Bearer realm="api"'),),
+            headers=(CHALLENGE,),
         )
 
     def may_pass(self, scope: Scope) -> bool:

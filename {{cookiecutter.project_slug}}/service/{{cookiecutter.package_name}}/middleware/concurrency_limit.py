@@ -5,11 +5,14 @@ an overloaded pod is busy, not dead, and must not be restarted or lose its metri
 This replaces BentoML's own limiter, whose 429 carries no Retry-After and is answered
 before the request id and access log exist."""
 
+from http import HTTPStatus
+
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .responses import send_error
 
 ALWAYS_ANSWERED = frozenset({"/livez", "/readyz", "/healthz", "/metrics"})
+REFUSED = HTTPStatus.TOO_MANY_REQUESTS
 # Requests here finish in milliseconds: a second is long enough for capacity to return.
 RETRY_AFTER_SECONDS = 1
 
@@ -27,7 +30,7 @@ class ConcurrencyLimitMiddleware:
         if self.in_flight >= self.max_concurrency:
             await send_error(
                 send,
-                429,
+                REFUSED,
                 f"more than {self.max_concurrency} requests in progress; retry shortly",
                 headers=((b"retry-after", str(RETRY_AFTER_SECONDS).encode()),),
             )

@@ -1,11 +1,33 @@
 """Reject bodies the API can never accept before anything parses them: not JSON (415),
 larger than the limit (413), or a length header that is not a number (400)."""
 
+from http import HTTPStatus
+
+from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .responses import send_error
 
 JSON_CONTENT_TYPE = b"application/json"
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+# The answers this middleware gives; the OpenAPI document declares the same on every
+# operation that takes a body.
+NOT_JSON = HTTPStatus.UNSUPPORTED_MEDIA_TYPE
+TOO_LARGE = HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+BAD_LENGTH = HTTPStatus.BAD_REQUEST
+
+
+def routes_to_an_endpoint(scope: Scope) -> bool:
+    """Whether the router hands this request to an endpoint that takes its method. Any
+    other request it answers itself (404, or 405 with `Allow`) without reading the body,
+    and that is the true answer: a 415 for `PUT /livez` would blame the wrong thing."""
+    router = getattr(scope.get("app"), "router", None)
+    if router is None:
+        return True  # not behind a Starlette router: guard every request
+    return any(
+        isinstance(route, Route) and route.matches(scope)[0] is Match.FULL
+        for route in router.routes
+    )
 
 
 class RequestLimitsMiddleware:
@@ -14,27 +36,34 @@ class RequestLimitsMiddleware:
         self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in {"POST", "PUT", "PATCH"}:
+        if scope["type"] != "http" or scope["method"] not in BODY_METHODS:
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
+        problem = self.header_problem(headers)
+        # Routing is only checked on the way to a rejection, so valid requests pay nothing.
+        if problem is not None and routes_to_an_endpoint(scope):
+            await send_error(send, *problem)
+        elif problem is None and b"content-length" not in headers and routes_to_an_endpoint(scope):
+            # Chunked upload: read it here, up to the limit, and replay it to the app.
+            await self.buffer_then_forward(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+    def header_problem(self, headers: dict[bytes, bytes]) -> tuple[HTTPStatus, str] | None:
+        """(status, message) for a body the headers already rule out, else None."""
         content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
         if content_type != JSON_CONTENT_TYPE:
             shown = content_type.decode("latin-1") or "none"
-            await send_error(send, 415, f"Content-Type must be application/json, got {shown!r}")
-            return
+            return NOT_JSON, f"Content-Type must be application/json, got {shown!r}"
         declared_length = headers.get(b"content-length")
         if declared_length is None:
-            # Chunked upload: read it here, up to the limit, and replay it to the app.
-            await self.buffer_then_forward(scope, receive, send)
-            return
+            return None
         if not declared_length.isdigit():
-            await send_error(send, 400, "Content-Length must be a whole number of bytes")
-            return
+            return BAD_LENGTH, "Content-Length must be a whole number of bytes"
         if int(declared_length) > self.max_body_bytes:
-            await self.reject_too_large(send, int(declared_length))
-            return
-        await self.app(scope, receive, send)
+            return TOO_LARGE, self.too_large_message(int(declared_length))
+        return None
 
     async def buffer_then_forward(self, scope: Scope, receive: Receive, send: Send) -> None:
         body = bytearray()
@@ -46,7 +75,7 @@ class RequestLimitsMiddleware:
             body += message.get("body", b"")
             more_body = message.get("more_body", False)
             if len(body) > self.max_body_bytes:
-                await self.reject_too_large(send, len(body))
+                await send_error(send, TOO_LARGE, self.too_large_message(len(body)))
                 return
         replayed = False
 
@@ -59,10 +88,8 @@ class RequestLimitsMiddleware:
 
         await self.app(scope, replay, send)
 
-    async def reject_too_large(self, send: Send, size: int) -> None:
-        await send_error(
-            send,
-            413,
+    def too_large_message(self, size: int) -> str:
+        return (
             f"request body of {size} bytes or more exceeds the limit of {self.max_body_bytes} "
-            "bytes (SERVICE_MAX_BODY_BYTES); send fewer records per request",
+            "bytes (SERVICE_MAX_BODY_BYTES); send fewer records per request"
         )

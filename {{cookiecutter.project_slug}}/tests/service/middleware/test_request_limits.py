@@ -2,6 +2,10 @@ import json
 
 import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from {{ cookiecutter.package_name }}.middleware.request_limits import (
@@ -88,3 +92,37 @@ async def test_requests_without_a_body_pass_through() -> None:
     async with client() as http:
         response = await http.get("/livez")
     assert response.status_code == 200
+
+
+def routed_client() -> httpx.AsyncClient:
+    """The middleware in front of a Starlette router, as BentoML runs it."""
+    app = Starlette(
+        routes=[
+            Route("/predict", PlainTextResponse("predicted"), methods=["POST"]),
+            Route("/livez", PlainTextResponse("alive"), methods=["GET"]),
+        ],
+        middleware=[Middleware(RequestLimitsMiddleware, max_body_bytes=LIMIT)],
+    )
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH"])
+async def test_method_a_path_does_not_take_is_405_not_a_body_error(method: str) -> None:
+    async with routed_client() as http:
+        response = await http.request(method, "/livez", content=b"x" * (LIMIT + 1))
+    assert response.status_code == 405
+    assert set(response.headers["allow"].split(", ")) == {"GET", "HEAD"}
+
+
+async def test_body_for_an_unknown_path_is_404_not_a_body_error() -> None:
+    async with routed_client() as http:
+        response = await http.post("/nowhere", content=b"text")
+    assert response.status_code == 404
+
+
+async def test_routed_endpoint_still_gets_its_body_checked() -> None:
+    async with routed_client() as http:
+        not_json = await http.post("/predict", content=b"text")
+        too_large = await http.post("/predict", content=b"x" * (LIMIT + 1), headers=JSON)
+        accepted = await http.post("/predict", content=b"{}", headers=JSON)
+    assert [not_json.status_code, too_large.status_code, accepted.status_code] == [415, 413, 200]
