@@ -120,7 +120,10 @@ def traffic_responses() -> dict[str, Any]:
         **{
             code(status): error_response(status, description)
             for status, description in (
-                (HTTPStatus.INTERNAL_SERVER_ERROR, "The model failed; the server log has the cause."),
+                (
+                    HTTPStatus.INTERNAL_SERVER_ERROR,
+                    "The model failed; the server log has the cause.",
+                ),
                 (HTTPStatus.GATEWAY_TIMEOUT, "No answer within the request timeout."),
             )
         },
