@@ -155,6 +155,17 @@ LOADTEST_FILES = [
     "shapes/canary_gate.py",
     "shapes/soak.py",
     "shapes/stress.py",
+    "request_log.py",
+    "harness/__init__.py",
+    "harness/local_service.py",
+    "harness/locust_process.py",
+    "harness/process_memory.py",
+    "harness/request_records.py",
+    "harness/request_windows.py",
+    "harness/rollover.py",
+    "harness/rollover_phases.py",
+    "harness/round_robin_proxy.py",
+    "harness/soak.py",
 ]
 WORKFLOWS = ["ci.yml", "deliver.yml", "deploy.yml", "infra.yml", "rollback.yml"]
 DELIVERY_FILES = [
