@@ -51,7 +51,6 @@ PACKAGE_FILES = [
 TEST_FILES = [
     "__init__.py",
     "conftest.py",
-    "running_server.py",
     "server_settings.py",
     "faulty_service.py",
     "locust_run.py",

@@ -18,15 +18,17 @@ for variable in [name for name in os.environ if name.startswith("SERVICE_")]:
 import bentoml  # noqa: E402
 import httpx  # noqa: E402
 
+from harness.local_service import LocalService, running  # noqa: E402
 from {{ cookiecutter.package_name }} import training  # noqa: E402
 from {{ cookiecutter.package_name }}.model_store import MODEL_NAME  # noqa: E402
 
-from tests.running_server import RunningServer, running  # noqa: E402
 from tests.server_settings import (  # noqa: E402
     API_KEY,
+    FAULTY_SERVICE,
     MAX_BATCH_SIZE,
     MAX_BODY_BYTES,
     PREVIOUS_API_KEY,
+    SERVICE,
 )
 
 
@@ -46,19 +48,20 @@ def stored_model() -> bentoml.Model:
 @pytest.fixture(scope="session")
 def server(
     stored_model: bentoml.Model, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[RunningServer]:
+) -> Iterator[LocalService]:
     settings = {
         "SERVICE_API_KEY": API_KEY,
         "SERVICE_API_KEY_PREVIOUS": PREVIOUS_API_KEY,
         "SERVICE_MAX_BATCH_SIZE": str(MAX_BATCH_SIZE),
         "SERVICE_MAX_BODY_BYTES": str(MAX_BODY_BYTES),
     }
-    with running(settings, tmp_path_factory.mktemp("server") / "server.log") as server:
+    log = tmp_path_factory.mktemp("server") / "server.log"
+    with running(SERVICE, log, settings=settings) as server:
         yield server
 
 
 @pytest.fixture
-def client(server: RunningServer) -> Iterator[httpx.Client]:
+def client(server: LocalService) -> Iterator[httpx.Client]:
     """An authenticated client."""
     headers = {"Authorization": f"Bearer {API_KEY}"}
     with httpx.Client(base_url=server.url, headers=headers, timeout=10) as authenticated:
@@ -68,11 +71,15 @@ def client(server: RunningServer) -> Iterator[httpx.Client]:
 @pytest.fixture(scope="session")
 def faulty_server(
     stored_model: bentoml.Model, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[RunningServer]:
+) -> Iterator[LocalService]:
     """The same service with a fifth of predictions failing and the rest 300 ms slower."""
     with running(
-        {"SERVICE_API_KEY": API_KEY, "FAULT_ERROR_RATIO": "0.2", "FAULT_LATENCY_MS": "300"},
+        FAULTY_SERVICE,
         tmp_path_factory.mktemp("faulty") / "server.log",
-        service="tests.faulty_service:Classifier",
+        settings={
+            "SERVICE_API_KEY": API_KEY,
+            "FAULT_ERROR_RATIO": "0.2",
+            "FAULT_LATENCY_MS": "300",
+        },
     ) as server:
         yield server

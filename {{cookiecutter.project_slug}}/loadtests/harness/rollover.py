@@ -15,7 +15,7 @@ from pathlib import Path
 
 from cloud.service_pod import PRESTOP_SLEEP_SECONDS, TERMINATION_GRACE_SECONDS
 from harness import rollover_phases
-from harness.local_service import LocalService, free_port
+from harness.local_service import LocalService, api_key_from_environment, free_port
 from harness.locust_process import request_log, start_locust, stop_locust
 from harness.request_records import read_recorded_run
 from harness.round_robin_proxy import ProxyThread, Rotation
@@ -76,7 +76,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_arguments(argv)
     report_dir: Path = args.report_dir
     report_dir.mkdir(parents=True, exist_ok=True)
-    replicas = [LocalService(args.service, report_dir / f"replica-{n}.log") for n in (1, 2, 3)]
+    settings = api_key_from_environment()
+    replicas = [
+        LocalService(args.service, report_dir / f"replica-{n}.log", settings) for n in (1, 2, 3)
+    ]
     old, steady, new = replicas
     timeline: dict[str, float] = {}
     try:

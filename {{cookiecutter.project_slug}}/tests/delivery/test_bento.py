@@ -14,9 +14,9 @@ import httpx
 import pytest
 
 from cloud.service_pod import PORT, RUN_AS_USER
+from harness.local_service import LocalService, running
 
 from tests.delivery.workflows import PROJECT
-from tests.running_server import RunningServer, running
 from tests.server_settings import API_KEY
 
 CONTEXT = PROJECT / "build" / "bento"
@@ -37,11 +37,11 @@ def bento(stored_model: bentoml.Model) -> Path:
 
 
 @pytest.fixture(scope="module")
-def bento_server(bento: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+def bento_server(bento: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalService]:
     with running(
-        {"SERVICE_API_KEY": API_KEY},
+        str(bento),
         tmp_path_factory.mktemp("bento") / "server.log",
-        service=str(bento),
+        settings={"SERVICE_API_KEY": API_KEY},
         share_model_store=False,
     ) as server:
         yield server
@@ -82,7 +82,7 @@ def test_the_image_installs_exactly_the_locked_runtime_and_nothing_for_training(
 
 
 def test_the_bento_serves_predictions_with_no_model_store_of_its_own(
-    bento_server: RunningServer,
+    bento_server: LocalService,
 ) -> None:
     response = httpx.post(
         f"{bento_server.url}/predict",

@@ -15,10 +15,11 @@ import httpx
 import pytest
 import yaml
 
+from harness.local_service import LocalService, running
+
 from tests.infra.conftest import Plan, debian_binary
 from tests.locust_run import locust_command, locust_environment
-from tests.running_server import RunningServer
-from tests.server_settings import API_KEY
+from tests.server_settings import API_KEY, SERVICE
 
 # Argo Rollouts' expression language, as far as the declared conditions use it.
 CONDITION_GRAMMAR = re.compile(
@@ -95,7 +96,7 @@ class Prometheus:
         self.process.wait(timeout=10)
 
 
-def drive(server: RunningServer, report_dir: Path) -> subprocess.Popen:
+def drive(server: LocalService, report_dir: Path) -> subprocess.Popen:
     command = locust_command(server.url, report_dir, "smoke")
     environment = locust_environment(SMOKE_SECONDS=TRAFFIC_SECONDS)
     return subprocess.Popen(
@@ -106,23 +107,18 @@ def drive(server: RunningServer, report_dir: Path) -> subprocess.Popen:
 @pytest.fixture(scope="module")
 def idle_server(
     stored_model: bentoml.Model, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[RunningServer]:
-    running = RunningServer(
-        {"SERVICE_API_KEY": API_KEY}, tmp_path_factory.mktemp("idle") / "server.log"
-    )
-    try:
-        running.wait_until_ready()
-        yield running
-    finally:
-        running.stop()
+) -> Iterator[LocalService]:
+    log = tmp_path_factory.mktemp("idle") / "server.log"
+    with running(SERVICE, log, settings={"SERVICE_API_KEY": API_KEY}) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
 def scraped(
     plans: dict[str, Plan],
-    server: RunningServer,
-    faulty_server: RunningServer,
-    idle_server: RunningServer,
+    server: LocalService,
+    faulty_server: LocalService,
+    idle_server: LocalService,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Prometheus]:
     """Prometheus after Locust has driven the healthy and the faulty service."""

@@ -4,11 +4,12 @@ service with injected faults fails, with a verdict naming the missed SLOs."""
 import json
 from pathlib import Path
 
+from harness.local_service import LocalService
+
 from tests.locust_run import run_locust
-from tests.running_server import RunningServer
 
 
-def test_healthy_service_passes_the_gate(server: RunningServer, tmp_path: Path) -> None:
+def test_healthy_service_passes_the_gate(server: LocalService, tmp_path: Path) -> None:
     result = run_locust(server.url, tmp_path, "smoke", SMOKE_SECONDS="10")
     verdict = json.loads((tmp_path / "verdict.json").read_text())
 
@@ -20,7 +21,7 @@ def test_healthy_service_passes_the_gate(server: RunningServer, tmp_path: Path) 
 
 
 def test_faulty_service_fails_the_gate_naming_the_missed_slos(
-    faulty_server: RunningServer, tmp_path: Path
+    faulty_server: LocalService, tmp_path: Path
 ) -> None:
     result = run_locust(faulty_server.url, tmp_path, "smoke", SMOKE_SECONDS="10")
     verdict = json.loads((tmp_path / "verdict.json").read_text())
@@ -32,7 +33,7 @@ def test_faulty_service_fails_the_gate_naming_the_missed_slos(
 
 
 def test_stress_ramp_reports_the_highest_throughput_within_the_slos(
-    server: RunningServer, tmp_path: Path
+    server: LocalService, tmp_path: Path
 ) -> None:
     run_locust(server.url, tmp_path, "stress", STRESS_STEP_SECONDS="4", STRESS_MAX_USERS="16")
     report = json.loads((tmp_path / "stress.json").read_text())

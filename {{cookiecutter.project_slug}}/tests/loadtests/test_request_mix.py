@@ -3,15 +3,15 @@ import random
 import httpx
 import pytest
 
+from harness.local_service import LocalService
 from {{ cookiecutter.package_name }}.schemas import FEATURE_NAMES
 from request_mix import RequestSchema
 
-from tests.running_server import RunningServer
 from tests.server_settings import MAX_BATCH_SIZE
 
 
 @pytest.fixture(scope="module")
-def schema(server: RunningServer) -> RequestSchema:
+def schema(server: LocalService) -> RequestSchema:
     return RequestSchema.from_openapi(httpx.get(f"{server.url}/docs.json").json())
 
 

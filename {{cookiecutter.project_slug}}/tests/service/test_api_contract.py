@@ -18,9 +18,9 @@ import httpx
 import pytest
 import schemathesis
 
+from harness.local_service import LocalService
 from {{ cookiecutter.package_name }}.schemas import EXAMPLE_RECORD
 
-from tests.running_server import RunningServer
 from tests.server_settings import API_KEY, MAX_BODY_BYTES
 
 # Per operation, on top of the examples and coverage cases; enough for a run of seconds.
@@ -86,7 +86,7 @@ def read_events(path: Path) -> tuple[Counter, Counter]:
 
 
 @pytest.fixture(scope="module")
-def contract_run(server: RunningServer, tmp_path_factory: pytest.TempPathFactory) -> ContractRun:
+def contract_run(server: LocalService, tmp_path_factory: pytest.TempPathFactory) -> ContractRun:
     workdir = tmp_path_factory.mktemp("schemathesis")
     events = workdir / "events.ndjson"
     command = [
@@ -116,7 +116,7 @@ def test_every_generated_request_passes_every_check(contract_run: ContractRun) -
 
 
 def test_every_documented_operation_is_tested_with_every_required_check(
-    contract_run: ContractRun, server: RunningServer
+    contract_run: ContractRun, server: LocalService
 ) -> None:
     document = httpx.get(f"{server.url}/docs.json").json()
     operations = {
@@ -157,7 +157,7 @@ def test_unsupported_methods_were_sent_to_every_path_and_refused_with_405(
 
 @pytest.mark.parametrize(("headers", "body"), REJECTIONS.values(), ids=REJECTIONS.keys())
 def test_rejections_sent_by_hand_match_the_document(
-    server: RunningServer, headers: dict[str, str], body: bytes
+    server: LocalService, headers: dict[str, str], body: bytes
 ) -> None:
     predict = schemathesis.openapi.from_url(f"{server.url}/docs.json")["/predict"]["POST"]
     response = httpx.post(f"{server.url}/predict", content=body, headers=headers)

@@ -6,6 +6,7 @@ import bentoml
 import httpx
 import pytest
 
+from harness.local_service import LocalService
 from {{ cookiecutter.package_name }}.dataset import load_dataset
 from {{ cookiecutter.package_name }}.model_store import (
     class_names,
@@ -17,7 +18,6 @@ from {{ cookiecutter.package_name }}.schemas import (
     FEATURE_NAMES,
 )
 
-from tests.running_server import RunningServer
 from tests.server_settings import API_KEY, MAX_BATCH_SIZE, MAX_BODY_BYTES, PREVIOUS_API_KEY
 
 VALID = EXAMPLE_RECORD.model_dump()
@@ -150,13 +150,13 @@ def test_oversized_body_is_413(client: httpx.Client) -> None:
     "headers", [{}, {"Authorization": "Bearer not-the-key"}], ids=["no-key", "wrong-key"]
 )
 def test_prediction_without_a_valid_key_is_401(
-    server: RunningServer, headers: dict[str, str]
+    server: LocalService, headers: dict[str, str]
 ) -> None:
     response = httpx.post(f"{server.url}/predict", json={"records": [VALID]}, headers=headers)
     assert response.status_code == 401
 
 
-def test_previous_key_still_works_during_rotation(server: RunningServer) -> None:
+def test_previous_key_still_works_during_rotation(server: LocalService) -> None:
     response = httpx.post(
         f"{server.url}/predict",
         json={"records": [VALID]},
@@ -166,18 +166,18 @@ def test_previous_key_still_works_during_rotation(server: RunningServer) -> None
 
 
 @pytest.mark.parametrize("path", ["/livez", "/readyz", "/metrics", "/docs.json", "/"])
-def test_probes_metrics_and_docs_answer_without_a_key(server: RunningServer, path: str) -> None:
+def test_probes_metrics_and_docs_answer_without_a_key(server: LocalService, path: str) -> None:
     assert httpx.get(f"{server.url}{path}").status_code == 200
 
 
-def test_metrics_count_predictions(client: httpx.Client, server: RunningServer) -> None:
+def test_metrics_count_predictions(client: httpx.Client, server: LocalService) -> None:
     client.post("/predict", json={"records": [VALID]})
     metrics = httpx.get(f"{server.url}/metrics").text
     assert "bentoml_service_request_total{" in metrics
     assert 'endpoint="/predict"' in metrics
 
 
-def test_openapi_documents_the_predict_api(server: RunningServer) -> None:
+def test_openapi_documents_the_predict_api(server: LocalService) -> None:
     document = httpx.get(f"{server.url}/docs.json").json()
     request_schema = document["paths"]["/predict"]["post"]["requestBody"]["content"][
         "application/json"
@@ -196,7 +196,7 @@ def test_request_id_is_kept_when_sane_and_replaced_when_not(client: httpx.Client
 
 
 def test_logs_are_json_with_request_ids_and_never_the_key(
-    client: httpx.Client, server: RunningServer
+    client: httpx.Client, server: LocalService
 ) -> None:
     client.post("/predict", json={"records": [VALID]}, headers={"X-Request-ID": "log-check-1"})
     httpx.post(

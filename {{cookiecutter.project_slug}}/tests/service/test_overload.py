@@ -9,8 +9,9 @@ import bentoml
 import httpx
 import pytest
 
-from tests.running_server import RunningServer, running
-from tests.server_settings import API_KEY
+from harness.local_service import LocalService, running
+
+from tests.server_settings import API_KEY, FAULTY_SERVICE
 
 MAX_CONCURRENCY = 2
 TIMEOUT_SECONDS = 2
@@ -26,7 +27,7 @@ HEADERS = {"Authorization": f"Bearer {API_KEY}"}
 @pytest.fixture(scope="module")
 def slow_server(
     stored_model: bentoml.Model, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[RunningServer]:
+) -> Iterator[LocalService]:
     settings = {
         "SERVICE_API_KEY": API_KEY,
         "SERVICE_MAX_CONCURRENCY": str(MAX_CONCURRENCY),
@@ -35,7 +36,7 @@ def slow_server(
         "FAULT_LATENCY_MS": "0",
     }
     log = tmp_path_factory.mktemp("slow") / "server.log"
-    with running(settings, log, service="tests.faulty_service:Classifier") as server:
+    with running(FAULTY_SERVICE, log, settings=settings) as server:
         yield server
 
 
@@ -48,7 +49,7 @@ async def predict(client: httpx.AsyncClient, latency_ms: int) -> httpx.Response:
 
 
 async def test_requests_beyond_the_limit_get_429_with_retry_after_while_probes_answer(
-    slow_server: RunningServer,
+    slow_server: LocalService,
 ) -> None:
     async with httpx.AsyncClient(base_url=slow_server.url, timeout=10) as client:
         held = [asyncio.create_task(predict(client, 1500)) for _ in range(MAX_CONCURRENCY)]
@@ -66,7 +67,7 @@ async def test_requests_beyond_the_limit_get_429_with_retry_after_while_probes_a
     assert [response.status_code for response in probes] == [200, 200, 200]
 
 
-async def test_capacity_returns_once_the_held_requests_finish(slow_server: RunningServer) -> None:
+async def test_capacity_returns_once_the_held_requests_finish(slow_server: LocalService) -> None:
     async with httpx.AsyncClient(base_url=slow_server.url, timeout=10) as client:
         await asyncio.gather(*(predict(client, 300) for _ in range(MAX_CONCURRENCY)))
         after = await predict(client, 0)
@@ -74,7 +75,7 @@ async def test_capacity_returns_once_the_held_requests_finish(slow_server: Runni
 
 
 async def test_a_request_over_the_timeout_gets_504_within_a_second_of_it(
-    slow_server: RunningServer,
+    slow_server: LocalService,
 ) -> None:
     async with httpx.AsyncClient(base_url=slow_server.url, timeout=30) as client:
         started = time.monotonic()

@@ -7,7 +7,9 @@ import bentoml
 import httpx
 import pytest
 
-from tests.running_server import RunningServer
+from harness.local_service import LocalService
+
+from tests.server_settings import SERVICE
 
 # Enough warm-up rounds to keep the server busy for a few seconds on a fast machine.
 SLOW_WARMUP_ROUNDS = "40000"
@@ -17,8 +19,9 @@ SLOW_WARMUP_ROUNDS = "40000"
 def start_server(stored_model: bentoml.Model, tmp_path):
     servers = []
 
-    def start(settings: dict[str, str]) -> RunningServer:
-        servers.append(RunningServer(settings, tmp_path / f"server-{len(servers)}.log"))
+    def start(settings: dict[str, str]) -> LocalService:
+        log = tmp_path / f"server-{len(servers)}.log"
+        servers.append(LocalService(SERVICE, log, settings).start())
         return servers[-1]
 
     yield start

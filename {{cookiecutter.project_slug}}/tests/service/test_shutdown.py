@@ -15,8 +15,9 @@ import httpx
 import psutil
 import pytest
 
-from tests.running_server import RunningServer, running
-from tests.server_settings import API_KEY
+from harness.local_service import LocalService, running
+
+from tests.server_settings import API_KEY, FAULTY_SERVICE
 
 DRAIN_SECONDS = 2
 GRACEFUL_SHUTDOWN_SECONDS = 10
@@ -31,13 +32,18 @@ RECORD = {
 
 def serving(
     tmp_path_factory: pytest.TempPathFactory, name: str, **settings: str
-) -> AbstractContextManager[RunningServer]:
+) -> AbstractContextManager[LocalService]:
     """The faulty service without faults (a request may ask to be slow), started with the
     keep-alive and graceful-shutdown options the pod passes."""
     return running(
-        {"SERVICE_API_KEY": API_KEY, "FAULT_ERROR_RATIO": "0", "FAULT_LATENCY_MS": "0", **settings},
+        FAULTY_SERVICE,
         tmp_path_factory.mktemp(name) / "server.log",
-        service="tests.faulty_service:Classifier",
+        settings={
+            "SERVICE_API_KEY": API_KEY,
+            "FAULT_ERROR_RATIO": "0",
+            "FAULT_LATENCY_MS": "0",
+            **settings,
+        },
         arguments=(
             f"--timeout-keep-alive={KEEP_ALIVE_SECONDS}",
             f"--timeout-graceful-shutdown={GRACEFUL_SHUTDOWN_SECONDS}",
@@ -48,14 +54,14 @@ def serving(
 @pytest.fixture(scope="module")
 def draining_server(
     stored_model: bentoml.Model, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[RunningServer]:
+) -> Iterator[LocalService]:
     drain = {"SERVICE_SHUTDOWN_DRAIN_SECONDS": str(DRAIN_SECONDS)}
     with serving(tmp_path_factory, "draining", **drain) as server:
         yield server
 
 
 def test_an_idle_connection_is_kept_for_the_configured_time_then_closed(
-    draining_server: RunningServer,
+    draining_server: LocalService,
 ) -> None:
     connection = http.client.HTTPConnection("127.0.0.1", draining_server.port, timeout=5)
 
@@ -79,7 +85,7 @@ def test_an_idle_connection_is_kept_for_the_configured_time_then_closed(
 
 
 async def test_sigterm_drains_in_flight_requests_and_reports_not_ready_at_once(
-    draining_server: RunningServer,
+    draining_server: LocalService,
 ) -> None:
     headers = {"Authorization": f"Bearer {API_KEY}", "X-Fault-Latency-Ms": "1500"}
     async with httpx.AsyncClient(base_url=draining_server.url, timeout=30) as client:
@@ -112,14 +118,14 @@ async def test_sigterm_drains_in_flight_requests_and_reports_not_ready_at_once(
 @pytest.fixture
 def containerized_server(
     stored_model: bentoml.Model, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[RunningServer]:
+) -> Iterator[LocalService]:
     # As in the image: BentoML does not respawn a worker that dies.
     with serving(tmp_path_factory, "containerized", BENTOML_CONTAINERIZED="true") as server:
         yield server
 
 
 def test_a_killed_worker_fails_liveness_and_a_restart_recovers(
-    containerized_server: RunningServer, tmp_path_factory: pytest.TempPathFactory
+    containerized_server: LocalService, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     workers = psutil.Process(containerized_server.process.pid).children()
     assert workers, "bentoml serve should run its workers as child processes"

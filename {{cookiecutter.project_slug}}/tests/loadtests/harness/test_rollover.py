@@ -9,8 +9,7 @@ import pytest
 
 from harness import rollover
 
-from tests.running_server import SERVICE
-from tests.server_settings import API_KEY
+from tests.server_settings import API_KEY, SERVICE
 
 
 def test_replacing_a_replica_under_load_loses_no_request(

@@ -11,12 +11,12 @@ import bentoml
 import httpx
 import pytest
 
+from harness.local_service import LocalService, running
 from {{ cookiecutter.package_name }}.dataset import load_dataset
 from {{ cookiecutter.package_name }}.monitoring import drift_job
 from {{ cookiecutter.package_name }}.schemas import FEATURE_NAMES
 
-from tests.running_server import RunningServer
-from tests.server_settings import API_KEY
+from tests.server_settings import API_KEY, SERVICE
 
 REQUESTS = 400
 
@@ -24,17 +24,14 @@ REQUESTS = 400
 @pytest.fixture(scope="module")
 def watched_server(
     stored_model: bentoml.Model, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[RunningServer, Path]]:
+) -> Iterator[tuple[LocalService, Path]]:
     log_dir = tmp_path_factory.mktemp("predictions")
-    running = RunningServer(
-        {"SERVICE_API_KEY": API_KEY, "SERVICE_PREDICTION_LOG_DIR": str(log_dir)},
+    with running(
+        SERVICE,
         tmp_path_factory.mktemp("watched") / "server.log",
-    )
-    try:
-        running.wait_until_ready()
-        yield running, log_dir
-    finally:
-        running.stop()
+        settings={"SERVICE_API_KEY": API_KEY, "SERVICE_PREDICTION_LOG_DIR": str(log_dir)},
+    ) as server:
+        yield server, log_dir
 
 
 def logged(log_dir: Path) -> list[str]:
@@ -46,7 +43,7 @@ def logged(log_dir: Path) -> list[str]:
 
 
 def test_every_prediction_under_concurrent_load_is_logged_without_the_api_key(
-    watched_server: tuple[RunningServer, Path], tmp_path: Path
+    watched_server: tuple[LocalService, Path], tmp_path: Path
 ) -> None:
     server, log_dir = watched_server
     # What `make loadtest` sends: the example dataset's rows (see traffic_sample.py).
