@@ -23,6 +23,7 @@ from {{ cookiecutter.package_name }}.monitoring.prediction_log import Prediction
 from {{ cookiecutter.package_name }}.schemas import FEATURE_NAMES
 
 from tests.infra.conftest import Plan, planned
+from tests.infra.test_alert_rules import case, declared_groups, gauge, run_promtool
 from tests.running_server import free_port
 
 CLASSES = ("setosa", "versicolor", "virginica")
@@ -95,6 +96,20 @@ def shared_volume(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
     return volume, len(traffic)
 
 
+def cron_job_command(plan: Plan, local: dict[str, str]) -> list[str]:
+    """The command the planned CronJob runs, with its paths and URL replaced by `local`."""
+    [cron_job] = [
+        job for job in plan.kubernetes("CronJob") if job["metadata"]["name"].endswith("drift-job")
+    ]
+    [container] = cron_job["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]
+    python, flag, module = container["command"]
+    assert (python, flag) == ("python", "-m")
+    arguments = list(container["args"])
+    for option, value in local.items():
+        arguments[arguments.index(option) + 1] = value
+    return [sys.executable, "-m", module, *arguments]
+
+
 @pytest.fixture(scope="module")
 def pushed(
     stored_model: bentoml.Model,
@@ -103,22 +118,18 @@ def pushed(
     plan: Plan,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> dict:
+    """Run the CronJob's command against the local volume, model store and Pushgateway."""
     volume, _ = shared_volume
     output = tmp_path_factory.mktemp("drift")
     home = output / "bentoml-home-never-created"
-    command = [sys.executable, "-m", "{{ cookiecutter.package_name }}.monitoring.drift_job"]
-    command += ["--log-dir", str(volume), "--output", str(output / "report")]
-    command += ["--model-store", str(Path(os.environ["BENTOML_HOME"]) / "models")]
-    command += [
-        "--pushgateway",
-        pushgateway,
-        "--namespace",
-        app_namespace(plan),
-        "--min-rows",
-        "10",
-    ]
+    local = {
+        "--log-dir": str(volume),
+        "--output": str(output / "report"),
+        "--model-store": str(Path(os.environ["BENTOML_HOME"]) / "models"),
+        "--pushgateway": pushgateway,
+    }
     result = subprocess.run(
-        command,
+        [*cron_job_command(plan, local), "--min-rows", "10"],
         env={**os.environ, "BENTOML_HOME": str(home)},
         capture_output=True,
         text=True,
@@ -129,13 +140,17 @@ def pushed(
     return {"stdout": result.stdout, "home": home, "metrics": metrics}
 
 
-def pushed_samples(metrics: str) -> list[tuple[str, dict[str, str]]]:
+def pushed_values(metrics: str) -> list[tuple[str, dict[str, str], float]]:
     return [
-        (sample.name, sample.labels)
+        (sample.name, sample.labels, sample.value)
         for family in text_string_to_metric_families(metrics)
         for sample in family.samples
         if sample.name.startswith("model_")
     ]
+
+
+def pushed_samples(metrics: str) -> list[tuple[str, dict[str, str]]]:
+    return [(name, labels) for name, labels, _ in pushed_values(metrics)]
 
 
 def test_the_job_reads_every_pods_log_and_the_model_without_a_bentoml_home(
@@ -180,3 +195,17 @@ def test_every_drift_alert_selects_series_the_job_pushed(plan: Plan, pushed: dic
         assert any(
             sample == name and matchers.items() <= labels.items() for sample, labels in samples
         ), f"no pushed series matches {name}{matchers}"
+
+
+def test_alerts_fire_on_what_the_job_pushed_and_only_those(
+    plan: Plan, pushed: dict, tmp_path: Path
+) -> None:
+    """promtool evaluates the declared rules over the pushed series, held for four hours."""
+    groups = declared_groups(plan)
+    series = [
+        gauge(name, f"{value:.17g}", **labels)
+        for name, labels, value in pushed_values(pushed["metrics"])
+    ]
+    firing = {"ModelFeatureDrift": [{"feature": "petal_length_cm"}]}
+    output = run_promtool(tmp_path, groups, [case(groups, series, firing)])
+    assert "SUCCESS" in output
