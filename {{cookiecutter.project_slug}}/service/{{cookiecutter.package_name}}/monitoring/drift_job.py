@@ -71,8 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     if arguments.pushgateway and not arguments.namespace:
         parser.error(
-            "--pushgateway needs --namespace (the app's namespace, which the alert rules "
-            "select on), e.g. --namespace iris-classifier"
+            "--pushgateway needs --namespace: the app's namespace, which the alert rules "
+            "select on (the stack's `appNamespace` output)"
         )
 
     if arguments.model_store:
