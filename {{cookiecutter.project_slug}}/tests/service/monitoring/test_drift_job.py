@@ -19,8 +19,14 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from {{ cookiecutter.package_name }}.dataset import load_dataset
-from {{ cookiecutter.package_name }}.monitoring.drift_metrics import EXPORTED, PUSH_JOB
-from {{ cookiecutter.package_name }}.monitoring.prediction_log import PredictionLog, PredictionLogSettings
+from {{ cookiecutter.package_name }}.monitoring.drift_metrics import (
+    EXPORTED,
+    PUSH_JOB,
+)
+from {{ cookiecutter.package_name }}.monitoring.prediction_log import (
+    PredictionLog,
+    PredictionLogSettings,
+)
 from {{ cookiecutter.package_name }}.monitoring.traffic_window import read_window
 from {{ cookiecutter.package_name }}.schemas import FEATURE_NAMES
 
