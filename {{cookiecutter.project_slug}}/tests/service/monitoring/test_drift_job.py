@@ -52,8 +52,14 @@ def pushgateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             pytest.fail(message + "; .ci/run installs it")
         pytest.skip(message)
     url = f"http://127.0.0.1:{free_port()}"
+    # Debian's build persists to a shared file by default: start from an empty one.
+    persistence = tmp_path_factory.mktemp("pushgateway") / "metrics"
     process = subprocess.Popen(
-        [binary, f"--web.listen-address={url.removeprefix('http://')}"],
+        [
+            binary,
+            f"--web.listen-address={url.removeprefix('http://')}",
+            f"--persistence.file={persistence}",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
