@@ -7,11 +7,13 @@ from cloud import stack_config
 from cloud.app_namespace import AppNamespace
 from cloud.argo_rollouts import ArgoRollouts
 from cloud.cluster import Cluster
+from cloud.drift_job import DriftJob
 from cloud.github_deploy import GitHubDeploy
 from cloud.karpenter import Karpenter
 from cloud.load_balancer_controller import LoadBalancerController
 from cloud.monitoring import Monitoring
 from cloud.network import Network
+from cloud.prediction_storage import PredictionStorage
 from cloud.registry import Registry
 from cloud.secrets import Secrets
 from cloud.service_workload import ServiceWorkload
@@ -27,10 +29,26 @@ secrets = Secrets("secrets", config, cluster, namespace)
 LoadBalancerController("load-balancer-controller", config, cluster, network)
 ArgoRollouts("argo-rollouts", config, cluster)
 monitoring = Monitoring("monitoring", config, cluster, namespace)
+prediction_storage = PredictionStorage("prediction-storage", config, network, cluster, namespace)
 deploy = GitHubDeploy("github-deploy", config, registry, cluster, namespace)
 if config.service_image:
     workload = ServiceWorkload(
-        "service", config, cluster, namespace, config.service_image, secrets.kubernetes_secret_name
+        "service",
+        config,
+        cluster,
+        namespace,
+        config.service_image,
+        secrets.kubernetes_secret_name,
+        prediction_storage.claim_name,
+    )
+    DriftJob(
+        "drift-job",
+        config,
+        cluster,
+        namespace,
+        config.service_image,
+        prediction_storage.claim_name,
+        monitoring.pushgateway_url,
     )
     pulumi.export("serviceUrl", workload.url)
 else:

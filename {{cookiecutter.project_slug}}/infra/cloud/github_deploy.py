@@ -1,7 +1,7 @@
 """The role GitHub Actions assumes to deliver: trusted only for this repository's deploy
 environment, allowed to push to this one repository, to describe this one cluster, and,
-inside the cluster, to change the Rollout's image and read how its canary went, in the
-app namespace only."""
+inside the cluster, to change the Rollout's (and the drift CronJob's) image and read how
+its canary went, in the app namespace only."""
 
 import pulumi
 import pulumi_aws as aws
@@ -32,6 +32,8 @@ DELIVERY_RULES = [
     },
     {"apiGroups": ["apps"], "resources": ["replicasets"], "verbs": ["get", "list", "watch"]},
     {"apiGroups": ["batch"], "resources": ["jobs"], "verbs": ["get", "list", "watch"]},
+    # `kubectl set image cronjob/<project>-drift-job`: the drift job runs the new image too.
+    {"apiGroups": ["batch"], "resources": ["cronjobs"], "verbs": ["get", "patch"]},
     {"apiGroups": [""], "resources": ["pods", "events"], "verbs": ["get", "list", "watch"]},
     {"apiGroups": [""], "resources": ["pods/log"], "verbs": ["get"]},
 ]

@@ -35,6 +35,10 @@ ARGO_ROLLOUTS_CONTROLLER_VERSION = "v1.9.1"
 KUBE_PROMETHEUS_STACK = Chart(
     "kube-prometheus-stack", "88.3.0", "https://prometheus-community.github.io/helm-charts"
 )
+# Holds the drift job's last results for Prometheus to scrape (Pushgateway 1.11).
+PROMETHEUS_PUSHGATEWAY = Chart(
+    "prometheus-pushgateway", "3.11.2", "https://prometheus-community.github.io/helm-charts"
+)
 
 
 def release(

@@ -1,6 +1,7 @@
 """Prometheus (kube-prometheus-stack) scraping the app's pods: the canary analysis and
-the alert rules query it. Also the alert rules (alert_rules.py) and the Grafana dashboard
-(dashboard.py)."""
+the alert rules query it. Also the alert rules (alert_rules.py), the Grafana dashboard
+(dashboard.py) and the Pushgateway the drift job reports to (a CronJob's pod lives too
+briefly to be scraped)."""
 
 import pulumi
 import pulumi_kubernetes as kubernetes
@@ -12,6 +13,7 @@ from .app_namespace import AppNamespace
 from .cluster import Cluster
 from .dashboard import dashboard_json
 from .naming import component_type
+from .service_pod import RESTRICTED_CONTAINER
 from .stack_config import StackConfig
 
 NAMESPACE = "monitoring"
@@ -19,10 +21,29 @@ RETENTION = "15d"
 SCRAPE_INTERVAL = "15s"
 # Grafana's dashboard sidecar loads ConfigMaps carrying this label (chart default).
 DASHBOARD_LABEL = {"grafana_dashboard": "1"}
+PUSHGATEWAY_NAME = "prometheus-pushgateway"
+PUSHGATEWAY_PORT = 9091
+# The label the chart gives the Pushgateway's pods (its chart name), for NetworkPolicies.
+PUSHGATEWAY_POD_LABELS = {"app.kubernetes.io/name": PUSHGATEWAY_NAME}
+
+
+def pushgateway_values() -> dict:
+    return {
+        "fullnameOverride": PUSHGATEWAY_NAME,
+        # Prometheus keeps the pushed `job` and `namespace` labels instead of the
+        # Pushgateway pod's: the alert rules select the app's namespace.
+        "serviceMonitor": {"enabled": True, "namespace": NAMESPACE, "honorLabels": True},
+        "containerSecurityContext": RESTRICTED_CONTAINER,
+        "resources": {
+            "requests": {"cpu": "10m", "memory": "32Mi"},
+            "limits": {"cpu": "100m", "memory": "64Mi"},
+        },
+    }
 
 
 class Monitoring(pulumi.ComponentResource):
     grafana_admin_password: pulumi.Output[str]
+    pushgateway_url: str
 
     def __init__(
         self,
@@ -96,6 +117,19 @@ class Monitoring(pulumi.ComponentResource):
             },
             data={f"{config.project}.json": dashboard_json(config)},
             opts=pulumi.ResourceOptions(parent=self, provider=cluster.provider, depends_on=[chart]),
+        )
+        # Its ServiceMonitor needs the CRDs the stack's chart installs.
+        helm_charts.release(
+            f"{name}-pushgateway",
+            helm_charts.PROMETHEUS_PUSHGATEWAY,
+            NAMESPACE,
+            pushgateway_values(),
+            cluster.provider,
+            self,
+            depends_on=[chart],
+        )
+        self.pushgateway_url = (
+            f"http://{PUSHGATEWAY_NAME}.{NAMESPACE}.svc.cluster.local:{PUSHGATEWAY_PORT}"
         )
         self.grafana_admin_password = pulumi.Output.secret(grafana_password.result)
         self.register_outputs({})

@@ -33,6 +33,8 @@ SERVE_ARGUMENTS = [
 ]
 # The user BentoML's images run as.
 RUN_AS_USER = 1034
+# Where the shared prediction log volume is mounted (infra/cloud/prediction_storage.py).
+PREDICTION_LOG_MOUNT = "/var/log/predictions"
 
 RESTRICTED_CONTAINER = {
     "allowPrivilegeEscalation": False,
@@ -52,7 +54,13 @@ def secret_env(name: str, secret_name: str, optional: bool = False) -> dict[str,
     return {"name": name, "valueFrom": {"secretKeyRef": reference}}
 
 
-def pod_template(config: StackConfig, image: str, api_keys_secret: str) -> dict[str, Any]:
+def pod_name_env() -> dict[str, Any]:
+    return {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}
+
+
+def pod_template(
+    config: StackConfig, image: str, api_keys_secret: str, prediction_log_claim: str
+) -> dict[str, Any]:
     probe = {"httpGet": {"path": "/readyz", "port": "http"}}
     return {
         "metadata": {"labels": labels(config)},
@@ -97,6 +105,13 @@ def pod_template(config: StackConfig, image: str, api_keys_secret: str) -> dict[
                         # BentoML writes its metrics files under its home; the image's
                         # (/home/bentoml) is on the read-only root filesystem.
                         {"name": "BENTOML_HOME", "value": "/tmp/bentoml"},
+                        # Each pod logs predictions to its own folder of the shared volume,
+                        # so no two pods ever append to one file.
+                        pod_name_env(),
+                        {
+                            "name": "SERVICE_PREDICTION_LOG_DIR",
+                            "value": f"{PREDICTION_LOG_MOUNT}/$(POD_NAME)",
+                        },
                     ],
                     "resources": {
                         "requests": {"cpu": "500m", "memory": "512Mi"},
@@ -112,10 +127,19 @@ def pod_template(config: StackConfig, image: str, api_keys_secret: str) -> dict[
                     },
                     "lifecycle": {"preStop": {"sleep": {"seconds": PRESTOP_SLEEP_SECONDS}}},
                     "securityContext": RESTRICTED_CONTAINER,
-                    "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+                    "volumeMounts": [
+                        {"name": "tmp", "mountPath": "/tmp"},
+                        {"name": "prediction-log", "mountPath": PREDICTION_LOG_MOUNT},
+                    ],
                 }
             ],
-            # The root filesystem is read-only; BentoML writes temporary files here.
-            "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}}],
+            "volumes": [
+                # The root filesystem is read-only; BentoML writes temporary files here.
+                {"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}},
+                {
+                    "name": "prediction-log",
+                    "persistentVolumeClaim": {"claimName": prediction_log_claim},
+                },
+            ],
         },
     }

@@ -103,6 +103,7 @@ class ServiceWorkload(pulumi.ComponentResource):
         namespace: AppNamespace,
         image: str,
         api_keys_secret: str,
+        prediction_log_claim: str,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__(component_type(config, "ServiceWorkload"), name, None, opts)
@@ -193,7 +194,7 @@ class ServiceWorkload(pulumi.ComponentResource):
                 "replicas": config.service_replicas.minimum,
                 "revisionHistoryLimit": 5,
                 "selector": {"matchLabels": labels(config)},
-                "template": pod_template(config, image, api_keys_secret),
+                "template": pod_template(config, image, api_keys_secret, prediction_log_claim),
                 "strategy": {
                     "canary": {
                         "stableService": self.stable_service,

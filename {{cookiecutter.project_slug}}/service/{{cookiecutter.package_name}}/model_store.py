@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import bentoml
+from bentoml._internal.models import ModelStore
 
 MODEL_NAME = "classifier"
 ONNX_FILE = "model.onnx"
@@ -27,6 +28,18 @@ def save_model(
         Path(model.path_of(ONNX_FILE)).write_bytes(onnx_model)
         Path(model.path_of(REFERENCE_PROFILE_FILE)).write_text(json.dumps(reference_profile))
     return model
+
+
+def open_model_store(directory: Path) -> ModelStore:
+    """A model store other than $BENTOML_HOME's: the bento's, inside the service's image.
+
+    The drift job reads the model the image serves from there. Pointing BENTOML_HOME at
+    the bento instead would not do: BentoML creates folders under its home, and the
+    image's root filesystem is read-only. (ModelStore is BentoML's own class for a store;
+    `bentoml serve` opens the bento's the same way.)"""
+    if not directory.is_dir():
+        raise FileNotFoundError(f"no model store at {directory}: pass a folder of models")
+    return ModelStore(str(directory))
 
 
 def onnx_path(model: bentoml.Model) -> Path:

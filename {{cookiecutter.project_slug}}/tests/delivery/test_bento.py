@@ -1,6 +1,7 @@
 """`make bento` builds what the image is made of: the package, the runtime pins from
-uv.lock and the model, with a Dockerfile that fits the pod the Pulumi program declares.
-The bento then serves from an empty BentoML home, as it does in the image."""
+uv.lock (serving, plus the drift job's `monitoring` group) and the model, with a
+Dockerfile that fits the pods the Pulumi program declares. The bento then serves from an
+empty BentoML home, as it does in the image."""
 
 import os
 import re
@@ -13,6 +14,7 @@ import bentoml
 import httpx
 import pytest
 
+from cloud.drift_job import BENTO_MODEL_STORE
 from cloud.service_pod import PORT, RUN_AS_USER
 from harness.local_service import LocalService, running
 
@@ -20,7 +22,10 @@ from tests.delivery.workflows import PROJECT
 from tests.server_settings import API_KEY
 
 CONTEXT = PROJECT / "build" / "bento"
-TRAINING_AND_TOOLING = {"scikit-learn", "pulumi", "locust", "pytest", "onnx", "skl2onnx"}
+# scikit-learn is not here: Evidently, which the drift job needs, depends on it.
+TRAINING_AND_TOOLING = {"pulumi", "locust", "pytest", "onnx", "skl2onnx"}
+# The in-cluster drift job runs from the same image.
+DRIFT_JOB = {"evidently", "pandas"}
 
 
 @pytest.fixture(scope="module")
@@ -61,9 +66,12 @@ def test_the_image_runs_as_the_pods_non_root_user_on_the_pods_port(bento: Path) 
     assert re.findall(r"^USER (\S+)$", dockerfile, re.MULTILINE)[-1] == "bentoml"
     assert f"EXPOSE {PORT}" in dockerfile
     assert f"FROM python:{python_version}-slim" in dockerfile
+    # The drift CronJob reads the served model from the bento's model store.
+    assert f"ARG BENTO_PATH={BENTO_MODEL_STORE.removesuffix('/models')}" in dockerfile
+    assert (bento / "models").is_dir()
 
 
-def test_the_image_installs_exactly_the_locked_runtime_and_nothing_for_training(
+def test_the_image_installs_the_locked_runtime_and_drift_job_and_nothing_for_training(
     bento: Path,
 ) -> None:
     lock = tomllib.loads((PROJECT / "uv.lock").read_text())
@@ -78,6 +86,7 @@ def test_the_image_installs_exactly_the_locked_runtime_and_nothing_for_training(
     assert pins["bentoml"] == locked["bentoml"] and pins["onnxruntime"] == locked["onnxruntime"]
     assert all(locked.get(name) == version for name, version in pins.items())
     assert not TRAINING_AND_TOOLING & set(pins)
+    assert all(pins[name] == locked[name] for name in DRIFT_JOB)
     assert list((bento / "env" / "python" / "wheels").glob("*.whl"))
 
 

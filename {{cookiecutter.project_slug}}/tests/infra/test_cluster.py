@@ -58,7 +58,11 @@ def test_system_node_group_is_sized_from_config(plan: Plan) -> None:
 
 
 def test_core_addons_are_installed(plan: Plan) -> None:
-    addons = {addon["inputs"]["addonName"] for addon in plan.all("aws:eks/addon:Addon")}
+    addons = {
+        addon["inputs"]["addonName"]
+        for addon in plan.all("aws:eks/addon:Addon")
+        if addon["name"].startswith("cluster-")
+    }
     assert addons == {
         "vpc-cni",
         "coredns",

@@ -54,7 +54,7 @@ def test_role_acts_in_the_cluster_only_through_a_role_in_the_app_namespace(plan:
     ]
 
 
-def test_deploy_role_may_change_the_rollout_and_read_its_analysis_and_nothing_else(
+def test_deploy_role_may_change_the_rollout_and_drift_job_images_and_nothing_else(
     plan: Plan,
 ) -> None:
     [role] = plan.kubernetes("Role")
@@ -67,7 +67,7 @@ def test_deploy_role_may_change_the_rollout_and_read_its_analysis_and_nothing_el
     }
     writes = {grant for grant in granted if grant[2] not in {"get", "list", "watch"}}
 
-    assert writes == {("argoproj.io", "rollouts", "patch")}
+    assert writes == {("argoproj.io", "rollouts", "patch"), ("batch", "cronjobs", "patch")}
     assert ("argoproj.io", "analysisruns", "list") in granted
     assert ("", "pods/log", "get") in granted
     assert not any("*" in grant for grant in granted)

@@ -10,6 +10,7 @@ EXPECTED = {
     "load-balancer-controller-chart": ("aws-load-balancer-controller", "3.5.0"),
     "argo-rollouts-chart": ("argo-rollouts", "2.41.1"),
     "monitoring-chart": ("kube-prometheus-stack", "88.3.0"),
+    "monitoring-pushgateway": ("prometheus-pushgateway", "3.11.2"),
 }
 
 
@@ -41,3 +42,13 @@ def test_argo_rollouts_verifies_target_groups_before_shifting_traffic(plan: Plan
 def test_grafana_gets_a_generated_admin_password(plan: Plan) -> None:
     values = plan.one("kubernetes:helm.sh/v3:Release", "monitoring-chart")["values"]
     assert reveal(values["grafana"]["adminPassword"]) not in ("", "admin", "prom-operator")
+
+
+def test_pushgateway_is_scraped_keeping_the_labels_the_drift_job_pushes(plan: Plan) -> None:
+    values = plan.one("kubernetes:helm.sh/v3:Release", "monitoring-pushgateway")["values"]
+    assert values["serviceMonitor"] == {
+        "enabled": True,
+        "namespace": "monitoring",
+        "honorLabels": True,
+    }
+    assert values["containerSecurityContext"]["readOnlyRootFilesystem"] is True

@@ -16,7 +16,9 @@ UNSCOPABLE_PREFIXES = (
     "ecr:GetAuthorizationToken",
 )
 # AWS-managed policies a role may carry, each required by EKS for what the role is.
+# The EFS CSI driver's creates and deletes only access points tagged for a cluster.
 MANAGED_POLICIES = {
+    "AmazonEFSCSIDriverPolicy",
     "AmazonEKSClusterPolicy",
     "AmazonEKSWorkerNodePolicy",
     "AmazonEKS_CNI_Policy",
@@ -79,5 +81,5 @@ def test_pod_identity_roles_trust_only_the_pod_identity_service(plan: Plan) -> N
 
 def test_every_kms_key_rotates(plan: Plan) -> None:
     keys = plan.all("aws:kms/key:Key")
-    assert len(keys) == 3
+    assert len(keys) == 4
     assert all(key["inputs"]["enableKeyRotation"] for key in keys)

@@ -50,6 +50,9 @@ def test_plan_writes_every_kubernetes_object_as_yaml(plan: Plan) -> None:
         # What the GitHub deploy role may do in the app namespace.
         "Role",
         "RoleBinding",
+        # The prediction log's shared volume.
+        "StorageClass",
+        "PersistentVolumeClaim",
     ]
     service = [
         "ServiceAccount",
@@ -60,6 +63,8 @@ def test_plan_writes_every_kubernetes_object_as_yaml(plan: Plan) -> None:
         "HorizontalPodAutoscaler",
     ]
     service += ["NetworkPolicy", "NetworkPolicy", "Service", "CronJob", "CronJob"]
+    # The hourly drift job and who it may talk to.
+    service += ["CronJob", "NetworkPolicy"]
     analysis = ["ConfigMap", "AnalysisTemplate", "AnalysisTemplate", "PodDisruptionBudget"]
     assert kinds == sorted([*platform, *service, *analysis])
 

@@ -2,12 +2,14 @@
 profile; write an HTML report, a JSON summary and Prometheus metrics.
 
     make drift-report        (locally: the log of `make dev`, the last WINDOW_HOURS)
-    python -m <package>.monitoring.drift_job --log-dir DIR --output DIR [--pushgateway URL]
+    python -m <package>.monitoring.drift_job --log-dir DIR --output DIR
+        [--model-store DIR] [--pushgateway URL --namespace NAMESPACE]
 
-Meant to run in the cluster as a CronJob from the service's image (which holds the model
-and its reference profile), pushing its metrics to a Prometheus Pushgateway; that CronJob
-is not declared yet (see README, "Monitoring"). The exit code is 0 whatever the verdict:
-alerts act on drift, a failed job means the job itself broke.
+In the cluster it runs hourly as a CronJob from the service's image (which holds the
+model and its reference profile, in the bento's model store), reads the pods' logs from
+the shared volume and pushes its metrics to the Prometheus Pushgateway (infra/cloud/
+drift_job.py). The exit code is 0 whatever the verdict: alerts act on drift, a failed
+job means the job itself broke.
 """
 
 import argparse
@@ -18,7 +20,7 @@ from pathlib import Path
 
 import bentoml
 
-from ..model_store import reference_profile_path
+from ..model_store import open_model_store, reference_profile_path
 from ..schemas import FEATURE_NAMES
 from ..settings import ServiceSettings
 from .drift import MIN_ROWS, DriftResult, as_frame, compare
@@ -56,10 +58,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--window-hours", type=float, default=24.0)
     parser.add_argument("--min-rows", type=int, default=MIN_ROWS)
     parser.add_argument("--model-tag", default=ServiceSettings().model_tag)
+    parser.add_argument(
+        "--model-store",
+        type=Path,
+        help="read the model from this model store (default: BentoML's, under $BENTOML_HOME); "
+        "in the service's image: the bento's, /home/bentoml/bento/models",
+    )
     parser.add_argument("--pushgateway", help="push the metrics there, e.g. http://host:9091")
+    parser.add_argument(
+        "--namespace", help="the app's namespace: the label the pushed metrics carry"
+    )
     arguments = parser.parse_args(argv)
+    if arguments.pushgateway and not arguments.namespace:
+        parser.error(
+            "--pushgateway needs --namespace: the app's namespace, which the alert rules "
+            "select on (the stack's `appNamespace` output)"
+        )
 
-    model = bentoml.models.get(arguments.model_tag)
+    if arguments.model_store:
+        model = open_model_store(arguments.model_store).get(arguments.model_tag)
+    else:
+        model = bentoml.models.get(arguments.model_tag)
     profile = json.loads(reference_profile_path(model).read_text())
     reference = as_frame(
         profile["features"], profile["labels"], profile["confidence"], FEATURE_NAMES
@@ -82,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     (arguments.output / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     write_metrics(result, str(model.tag), arguments.output / "metrics.prom")
     if arguments.pushgateway:
-        push_metrics(result, str(model.tag), arguments.pushgateway)
+        push_metrics(result, str(model.tag), arguments.pushgateway, arguments.namespace)
     print(describe(result, window.model_versions))
     written = [name for name in ("report.html", "summary.json", "metrics.prom")]
     written = [

@@ -74,6 +74,15 @@ def write_metrics(result: DriftResult, model_version: str, path: Path) -> None:
     write_to_textfile(str(path), registry_for(result, model_version))
 
 
-def push_metrics(result: DriftResult, model_version: str, gateway: str) -> None:
-    """Replace the job's previous push, so a feature that stopped drifting stops showing."""
-    push_to_gateway(gateway, job=PUSH_JOB, registry=registry_for(result, model_version))
+def push_metrics(result: DriftResult, model_version: str, gateway: str, namespace: str) -> None:
+    """Replace the job's previous push, so a feature that stopped drifting stops showing.
+
+    `namespace` (the app's) joins the grouping key: the Pushgateway adds it to every
+    series, Prometheus keeps it (honorLabels), and the alert rules select on it.
+    """
+    push_to_gateway(
+        gateway,
+        job=PUSH_JOB,
+        registry=registry_for(result, model_version),
+        grouping_key={"namespace": namespace},
+    )

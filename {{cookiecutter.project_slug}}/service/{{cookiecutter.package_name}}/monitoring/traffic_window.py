@@ -2,10 +2,14 @@
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from .prediction_log import FILE_PREFIX, FILE_SUFFIX
+
+# A file last written this long before the window starts cannot hold a line inside it
+# (the margin covers clock differences between the pods and the file system).
+CLOCK_MARGIN = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -21,16 +25,34 @@ class TrafficWindow:
         return len(self.labels)
 
 
+def recent_files(directory: Path, since: datetime) -> list[Path]:
+    oldest = (since - CLOCK_MARGIN).timestamp()
+    recent = []
+    found = directory.rglob(f"{FILE_PREFIX}*{FILE_SUFFIX}") if directory.is_dir() else []
+    for path in found:
+        try:
+            if path.stat().st_mtime >= oldest:
+                recent.append(path)
+        except FileNotFoundError:
+            continue  # rotated away by its pod since it was listed
+    return sorted(recent)
+
+
 def read_window(
     directory: Path, since: datetime, feature_names: tuple[str, ...], max_rows: int
 ) -> TrafficWindow:
     """Every logged prediction at or after `since`, the newest `max_rows` if there are
-    more. A line being written while this runs, or a corrupt one, is counted, not fatal."""
+    more, from the log files in `directory` and below it (in the cluster each pod logs
+    to its own subdirectory). Files last written before the window are not opened. A line
+    being written while this runs, or a corrupt one, is counted, not fatal."""
     entries: list[tuple[str, list[float], str, float, str]] = []
     unreadable = 0
-    files = sorted(directory.glob(f"{FILE_PREFIX}*{FILE_SUFFIX}")) if directory.is_dir() else []
-    for path in files:
-        with path.open(encoding="utf-8", errors="replace") as lines:
+    for path in recent_files(directory, since):
+        try:
+            lines = path.open(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            continue  # rotated away by its pod since it was listed
+        with lines:
             for line in lines:
                 try:
                     entry = json.loads(line)

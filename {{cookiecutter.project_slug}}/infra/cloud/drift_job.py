@@ -1,0 +1,181 @@
+"""The drift job in the cluster: every hour, a CronJob runs the package's drift job from
+the service's own image (which holds the served model and its reference profile), reads
+the last day of every pod's prediction log from the shared volume, read-only, and pushes
+its verdict to the Pushgateway, where the alert rules and the dashboard find it.
+
+    kubectl -n <namespace> create job --from=cronjob/<project>-drift-job drift-now
+    kubectl -n <namespace> logs -f job/drift-now
+
+Delivery changes the image (`kubectl set image`), as it does the Rollout's; Pulumi
+ignores that field so the two never fight.
+"""
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as kubernetes
+
+from .app_namespace import AppNamespace
+from .cluster import Cluster
+from .monitoring import NAMESPACE as MONITORING_NAMESPACE
+from .monitoring import PUSHGATEWAY_POD_LABELS, PUSHGATEWAY_PORT
+from .naming import component_type
+from .network_policies import only_dns
+from .service_pod import PREDICTION_LOG_MOUNT, RESTRICTED_CONTAINER, RUN_AS_USER
+from .stack_config import StackConfig
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+CONTAINER = "drift-job"
+# Off the hour, when other hourly jobs start. Two missed runs raise ModelDriftJobStale.
+SCHEDULE = "17 * * * *"
+WINDOW_HOURS = 24
+RUN_DEADLINE_SECONDS = 30 * 60
+# The bento's model store inside the image BentoML's Dockerfile builds (BENTO_PATH).
+BENTO_MODEL_STORE = "/home/bentoml/bento/models"
+OUTPUT = "/tmp/drift"
+
+
+def package_name() -> str:
+    """The service's Python package, as pyproject.toml builds it into the image."""
+    pyproject = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())
+    return pyproject["tool"]["uv"]["build-backend"]["module-name"]
+
+
+def drift_job_labels(config: StackConfig) -> dict[str, str]:
+    return {
+        "app.kubernetes.io/name": f"{config.project}-drift-job",
+        "app.kubernetes.io/part-of": config.project,
+    }
+
+
+def drift_pod(config: StackConfig, image: str, claim: str, pushgateway_url: str) -> dict[str, Any]:
+    arguments = ["--log-dir", PREDICTION_LOG_MOUNT, "--output", OUTPUT]
+    arguments += ["--window-hours", str(WINDOW_HOURS), "--model-store", BENTO_MODEL_STORE]
+    arguments += ["--pushgateway", pushgateway_url, "--namespace", config.app_namespace]
+    return {
+        "metadata": {"labels": drift_job_labels(config)},
+        "spec": {
+            "restartPolicy": "Never",
+            "automountServiceAccountToken": False,
+            "securityContext": {
+                "runAsNonRoot": True,
+                "runAsUser": RUN_AS_USER,
+                "runAsGroup": RUN_AS_USER,
+                "seccompProfile": {"type": "RuntimeDefault"},
+            },
+            "containers": [
+                {
+                    "name": CONTAINER,
+                    "image": image,
+                    "imagePullPolicy": "IfNotPresent",
+                    # Replaces the image's entrypoint, which would start the server.
+                    "command": ["python", "-m", f"{package_name()}.monitoring.drift_job"],
+                    "args": arguments,
+                    "env": [
+                        {"name": "BENTOML_DO_NOT_TRACK", "value": "true"},
+                        # Evidently's usage telemetry (its NetworkPolicy blocks it anyway).
+                        {"name": "DO_NOT_TRACK", "value": "1"},
+                        {"name": "BENTOML_HOME", "value": "/tmp/bentoml"},
+                    ],
+                    "resources": {
+                        "requests": {"cpu": "250m", "memory": "512Mi"},
+                        "limits": {"cpu": "1", "memory": "1Gi"},
+                    },
+                    "securityContext": RESTRICTED_CONTAINER,
+                    "volumeMounts": [
+                        {"name": "tmp", "mountPath": "/tmp"},
+                        {
+                            "name": "prediction-log",
+                            "mountPath": PREDICTION_LOG_MOUNT,
+                            "readOnly": True,
+                        },
+                    ],
+                }
+            ],
+            "volumes": [
+                {"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}},
+                {
+                    "name": "prediction-log",
+                    "persistentVolumeClaim": {"claimName": claim, "readOnly": True},
+                },
+            ],
+        },
+    }
+
+
+class DriftJob(pulumi.ComponentResource):
+    def __init__(
+        self,
+        name: str,
+        config: StackConfig,
+        cluster: Cluster,
+        namespace: AppNamespace,
+        image: str,
+        prediction_log_claim: str,
+        pushgateway_url: str,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(component_type(config, "DriftJob"), name, None, opts)
+        metadata = {
+            "name": f"{config.project}-drift-job",
+            "namespace": namespace.name,
+            "labels": drift_job_labels(config),
+        }
+        kubernetes.batch.v1.CronJob(
+            f"{name}-schedule",
+            metadata=metadata,
+            spec={
+                "schedule": SCHEDULE,
+                "concurrencyPolicy": "Forbid",
+                "startingDeadlineSeconds": 600,
+                "successfulJobsHistoryLimit": 3,
+                "failedJobsHistoryLimit": 3,
+                "jobTemplate": {
+                    "spec": {
+                        "backoffLimit": 1,
+                        "activeDeadlineSeconds": RUN_DEADLINE_SECONDS,
+                        "ttlSecondsAfterFinished": 24 * 3600,
+                        "template": drift_pod(config, image, prediction_log_claim, pushgateway_url),
+                    }
+                },
+            },
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                provider=cluster.provider,
+                depends_on=[namespace],
+                # Delivery owns the image, as it owns the Rollout's.
+                ignore_changes=["spec.jobTemplate.spec.template.spec.containers[0].image"],
+            ),
+        )
+        # It calls the Pushgateway and DNS; nothing calls it.
+        kubernetes.networking.v1.NetworkPolicy(
+            f"{name}-network",
+            metadata=metadata,
+            spec={
+                "podSelector": {"matchLabels": drift_job_labels(config)},
+                "policyTypes": ["Ingress", "Egress"],
+                "ingress": [],
+                "egress": [
+                    {
+                        "to": [
+                            {
+                                "namespaceSelector": {
+                                    "matchLabels": {
+                                        "kubernetes.io/metadata.name": MONITORING_NAMESPACE
+                                    }
+                                },
+                                "podSelector": {"matchLabels": PUSHGATEWAY_POD_LABELS},
+                            }
+                        ],
+                        "ports": [{"protocol": "TCP", "port": PUSHGATEWAY_PORT}],
+                    },
+                    *only_dns(),
+                ],
+            },
+            opts=pulumi.ResourceOptions(
+                parent=self, provider=cluster.provider, depends_on=[namespace]
+            ),
+        )
+        self.register_outputs({})

@@ -1,0 +1,146 @@
+"""Shared storage for the prediction log: an encrypted Amazon EFS file system that every
+service pod writes to (each in its own folder) and the drift job reads, mounted through
+the EFS CSI driver (an EKS add-on with its own Pod Identity role).
+
+EFS, not a block volume, because many pods on many nodes in several zones write at once
+(ReadWriteMany). NFS is open only to the cluster's security group, which the nodes carry;
+the node, not the pod, mounts the volume, so no NetworkPolicy is involved.
+"""
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as kubernetes
+
+from . import iam
+from .app_namespace import AppNamespace
+from .cluster import Cluster
+from .encryption import rotating_key
+from .naming import component_type, tags
+from .network import Network
+from .service_pod import RUN_AS_USER
+from .stack_config import StackConfig
+
+NFS_PORT = 2049
+CSI_DRIVER_ADDON = "aws-efs-csi-driver"
+# The add-on's controller creates an EFS access point per volume: it needs the role.
+CSI_CONTROLLER_ACCOUNT = "efs-csi-controller-sa"
+CSI_DRIVER_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonEFSCSIDriverPolicy"
+# EFS grows as needed: the size is required by Kubernetes and enforces nothing.
+NOMINAL_SIZE = "5Gi"
+
+
+class PredictionStorage(pulumi.ComponentResource):
+    claim_name: str
+
+    def __init__(
+        self,
+        name: str,
+        config: StackConfig,
+        network: Network,
+        cluster: Cluster,
+        namespace: AppNamespace,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(component_type(config, "PredictionStorage"), name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+
+        key = rotating_key(f"{name}-key", config, "Encrypts the prediction log", self)
+        file_system = aws.efs.FileSystem(
+            f"{name}-file-system",
+            encrypted=True,
+            kms_key_id=key.arn,
+            tags=tags(config, Name=f"{config.name}-prediction-log"),
+            opts=child,
+        )
+        security_group = aws.ec2.SecurityGroup(
+            f"{name}-nfs",
+            vpc_id=network.vpc_id,
+            description="NFS to the prediction log's EFS, from the cluster's nodes only",
+            tags=tags(config, Name=f"{config.name}-prediction-log-nfs"),
+            opts=child,
+        )
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-nfs-from-cluster",
+            security_group_id=security_group.id,
+            referenced_security_group_id=cluster.security_group_id,
+            ip_protocol="tcp",
+            from_port=NFS_PORT,
+            to_port=NFS_PORT,
+            description="NFS from the cluster security group (system and Karpenter nodes)",
+            tags=tags(config),
+            opts=child,
+        )
+        mount_targets = [
+            aws.efs.MountTarget(
+                f"{name}-mount-{zone}",
+                file_system_id=file_system.id,
+                subnet_id=subnet_id,
+                security_groups=[security_group.id],
+                opts=child,
+            )
+            for zone, subnet_id in zip(
+                config.availability_zones, network.private_subnet_ids, strict=True
+            )
+        ]
+
+        driver_role = aws.iam.Role(
+            f"{name}-csi-driver",
+            assume_role_policy=iam.trust_pod_identity(),
+            tags=tags(config),
+            opts=child,
+        )
+        driver_policy = aws.iam.RolePolicyAttachment(
+            f"{name}-csi-driver",
+            role=driver_role.name,
+            policy_arn=CSI_DRIVER_POLICY,
+            opts=child,
+        )
+        driver = aws.eks.Addon(
+            f"{name}-csi-driver",
+            cluster_name=cluster.name,
+            addon_name=CSI_DRIVER_ADDON,
+            pod_identity_associations=[
+                {"role_arn": driver_role.arn, "service_account": CSI_CONTROLLER_ACCOUNT}
+            ],
+            resolve_conflicts_on_create="OVERWRITE",
+            resolve_conflicts_on_update="PRESERVE",
+            tags=tags(config),
+            # The driver runs on nodes: the Kubernetes provider comes after the system nodes.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[driver_policy, cluster.provider]),
+        )
+
+        in_cluster = pulumi.ResourceOptions(
+            parent=self, provider=cluster.provider, depends_on=[driver, *mount_targets]
+        )
+        class_name = f"{config.project}-prediction-log"
+        storage_class = kubernetes.storage.v1.StorageClass(
+            f"{name}-class",
+            metadata={"name": class_name},
+            provisioner="efs.csi.aws.com",
+            parameters={
+                # One EFS access point per volume, its root owned by the service's user.
+                "provisioningMode": "efs-ap",
+                "fileSystemId": file_system.id,
+                "directoryPerms": "700",
+                "uid": str(RUN_AS_USER),
+                "gid": str(RUN_AS_USER),
+                "basePath": "/prediction-log",
+            },
+            reclaim_policy="Delete",
+            volume_binding_mode="Immediate",
+            opts=in_cluster,
+        )
+        self.claim_name = f"{config.project}-prediction-log"
+        kubernetes.core.v1.PersistentVolumeClaim(
+            f"{name}-claim",
+            metadata={"name": self.claim_name, "namespace": namespace.name},
+            spec={
+                "accessModes": ["ReadWriteMany"],
+                "storageClassName": class_name,
+                "resources": {"requests": {"storage": NOMINAL_SIZE}},
+            },
+            opts=pulumi.ResourceOptions(
+                parent=self, provider=cluster.provider, depends_on=[namespace, storage_class]
+            ),
+        )
+        self.register_outputs({"claim_name": self.claim_name})

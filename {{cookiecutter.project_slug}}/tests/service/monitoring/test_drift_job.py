@@ -1,0 +1,241 @@
+"""The drift job as the CronJob runs it: every pod's log on the shared volume, the model
+from a model store other than BentoML's home (the bento's, in the image), its metrics
+pushed to a real Pushgateway with the labels the alert rules select on."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import bentoml
+import httpx
+import numpy as np
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from {{ cookiecutter.package_name }}.dataset import load_dataset
+from {{ cookiecutter.package_name }}.monitoring.drift_metrics import (
+    EXPORTED,
+    PUSH_JOB,
+)
+from {{ cookiecutter.package_name }}.monitoring.prediction_log import (
+    PredictionLog,
+    PredictionLogSettings,
+)
+from {{ cookiecutter.package_name }}.monitoring.traffic_window import read_window
+from {{ cookiecutter.package_name }}.schemas import FEATURE_NAMES
+
+from tests.infra.conftest import Plan, planned
+from tests.infra.test_alert_rules import case, declared_groups, gauge, run_promtool
+from tests.running_server import free_port
+
+CLASSES = ("setosa", "versicolor", "virginica")
+PODS = ("service-7d9f4c-abcde", "service-7d9f4c-fghij")
+# A metric selector with equality matchers only, as the alert rules write them.
+SELECTOR = re.compile(r"(model_\w+)\{([^}]*)\}")
+MATCHER = re.compile(r'(\w+)="([^"]*)"')
+
+
+@pytest.fixture(scope="module")
+def pushgateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    binary = shutil.which("prometheus-pushgateway") or shutil.which("pushgateway")
+    if binary is None:
+        message = (
+            "the Pushgateway is not installed (Debian: apt-get install prometheus-pushgateway)"
+        )
+        if os.environ.get("CI"):
+            pytest.fail(message + "; .ci/run installs it")
+        pytest.skip(message)
+    url = f"http://127.0.0.1:{free_port()}"
+    # Debian's build persists to a shared file by default: start from an empty one.
+    persistence = tmp_path_factory.mktemp("pushgateway") / "metrics"
+    process = subprocess.Popen(
+        [
+            binary,
+            f"--web.listen-address={url.removeprefix('http://')}",
+            f"--persistence.file={persistence}",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not ready(url):
+            assert time.monotonic() < deadline, "the Pushgateway did not become ready"
+            time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def ready(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/-/ready", timeout=1).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def log_traffic(directory: Path, rows: np.ndarray) -> None:
+    """Log `rows` the way a service pod does, with the real prediction log."""
+    settings = PredictionLogSettings.model_validate({"prediction_log_dir": directory})
+    log = PredictionLog(settings, FEATURE_NAMES, CLASSES)
+    probabilities = np.tile(np.array([0.9, 0.08, 0.02], dtype=np.float32), (len(rows), 1))
+    log.submit("classifier:test", rows.astype(np.float32), ["setosa"] * len(rows), probabilities)
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def plan(tmp_path_factory: pytest.TempPathFactory) -> Plan:
+    return planned("dev", tmp_path_factory.mktemp("plan"))
+
+
+def app_namespace(plan: Plan) -> str:
+    return plan.kubernetes("Namespace")[0]["metadata"]["name"]
+
+
+@pytest.fixture(scope="module")
+def shared_volume(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
+    """Two pods' logs, each in its own subdirectory, one feature shifted: drift."""
+    volume = tmp_path_factory.mktemp("predictions")
+    traffic = load_dataset().features_test.copy()
+    traffic[:, 2] += 3
+    for pod, rows in zip(PODS, np.array_split(traffic, len(PODS)), strict=True):
+        log_traffic(volume / pod, rows)
+    return volume, len(traffic)
+
+
+def cron_job_command(plan: Plan, local: dict[str, str]) -> list[str]:
+    """The command the planned CronJob runs, with its paths and URL replaced by `local`."""
+    [cron_job] = [
+        job for job in plan.kubernetes("CronJob") if job["metadata"]["name"].endswith("drift-job")
+    ]
+    [container] = cron_job["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]
+    python, flag, module = container["command"]
+    assert (python, flag) == ("python", "-m")
+    arguments = list(container["args"])
+    for option, value in local.items():
+        arguments[arguments.index(option) + 1] = value
+    return [sys.executable, "-m", module, *arguments]
+
+
+@pytest.fixture(scope="module")
+def pushed(
+    stored_model: bentoml.Model,
+    shared_volume: tuple[Path, int],
+    pushgateway: str,
+    plan: Plan,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> dict:
+    """Run the CronJob's command against the local volume, model store and Pushgateway."""
+    volume, _ = shared_volume
+    output = tmp_path_factory.mktemp("drift")
+    home = output / "bentoml-home-never-created"
+    local = {
+        "--log-dir": str(volume),
+        "--output": str(output / "report"),
+        "--model-store": str(Path(os.environ["BENTOML_HOME"]) / "models"),
+        "--pushgateway": pushgateway,
+    }
+    result = subprocess.run(
+        [*cron_job_command(plan, local), "--min-rows", "10"],
+        env={**os.environ, "BENTOML_HOME": str(home)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    metrics = httpx.get(f"{pushgateway}/metrics", timeout=10).text
+    return {"stdout": result.stdout, "home": home, "metrics": metrics}
+
+
+def pushed_values(metrics: str) -> list[tuple[str, dict[str, str], float]]:
+    return [
+        (sample.name, sample.labels, sample.value)
+        for family in text_string_to_metric_families(metrics)
+        for sample in family.samples
+        if sample.name.startswith("model_")
+    ]
+
+
+def pushed_samples(metrics: str) -> list[tuple[str, dict[str, str]]]:
+    return [(name, labels) for name, labels, _ in pushed_values(metrics)]
+
+
+def test_the_job_reads_every_pods_log_and_the_model_without_a_bentoml_home(
+    pushed: dict, shared_volume: tuple[Path, int]
+) -> None:
+    _, rows = shared_volume
+    assert f"rows compared: {rows} " in pushed["stdout"]
+    assert "Drift verdict: DRIFT" in pushed["stdout"]
+    assert "petal_length_cm" in pushed["stdout"].split("Drifted features:")[1]
+    # The image's root filesystem is read-only: the job must not need a BentoML home.
+    assert not pushed["home"].exists()
+
+
+def test_the_job_pushes_every_exported_metric_under_its_job_and_the_apps_namespace(
+    pushed: dict, plan: Plan
+) -> None:
+    samples = pushed_samples(pushed["metrics"])
+    assert {name for name, _ in samples} == set(EXPORTED)
+    assert all(labels["namespace"] == app_namespace(plan) for _, labels in samples)
+    assert all(labels["job"] == PUSH_JOB for _, labels in samples)
+
+
+def test_every_drift_alert_selects_series_the_job_pushed(plan: Plan, pushed: dict) -> None:
+    """With honorLabels, Prometheus keeps the pushed labels: these are what it stores."""
+    [rule] = plan.kubernetes("PrometheusRule")
+    expressions = [r["expr"] for group in rule["spec"]["groups"] for r in group["rules"]]
+    drift_selectors = [
+        (name, dict(MATCHER.findall(matchers)))
+        for expression in expressions
+        for name, matchers in SELECTOR.findall(expression)
+        if name in EXPORTED
+    ]
+    samples = pushed_samples(pushed["metrics"])
+
+    assert {name for name, _ in drift_selectors} >= {
+        "model_feature_drifted",
+        "model_drift_share",
+        "model_drift_last_run_timestamp_seconds",
+        "model_drift_enough_data",
+    }
+    for name, matchers in drift_selectors:
+        assert any(
+            sample == name and matchers.items() <= labels.items() for sample, labels in samples
+        ), f"no pushed series matches {name}{matchers}"
+
+
+def test_alerts_fire_on_what_the_job_pushed_and_only_those(
+    plan: Plan, pushed: dict, tmp_path: Path
+) -> None:
+    """promtool evaluates the declared rules over the pushed series, held for four hours."""
+    groups = declared_groups(plan)
+    series = [
+        gauge(name, f"{value:.17g}", **labels)
+        for name, labels, value in pushed_values(pushed["metrics"])
+    ]
+    firing = {"ModelFeatureDrift": [{"feature": "petal_length_cm"}]}
+    output = run_promtool(tmp_path, groups, [case(groups, series, firing)])
+    assert "SUCCESS" in output
+
+
+def test_files_last_written_before_the_window_are_not_read(tmp_path: Path) -> None:
+    """Folders of pods long gone stay on the volume; reading them would slow every run."""
+    rows = load_dataset().features_test[:5]
+    log_traffic(tmp_path / "pod-gone", rows)
+    log_traffic(tmp_path / "pod-live", rows)
+    two_days_ago = time.time() - 2 * 24 * 3600
+    for path in (tmp_path / "pod-gone").iterdir():
+        os.utime(path, (two_days_ago, two_days_ago))
+
+    window = read_window(
+        tmp_path, datetime.now(UTC) - timedelta(hours=24), FEATURE_NAMES, max_rows=1000
+    )
+
+    assert window.rows == len(rows)
