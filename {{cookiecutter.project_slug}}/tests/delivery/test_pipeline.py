@@ -156,3 +156,11 @@ def test_only_delivery_may_write_attestations() -> None:
     for name in ("ci", "rollback", "infra"):
         for job in workflow(name)["jobs"].values():
             assert "attestations" not in job.get("permissions", {}), name
+
+
+def test_the_drift_job_follows_the_image_only_once_it_is_promoted() -> None:
+    for name, job in (("deliver", "deliver"), ("rollback", "rollback")):
+        scripts = runs(workflow(name)["jobs"][job])
+        status = next(i for i, script in enumerate(scripts) if "rollouts status" in script)
+        drift = next(i for i, script in enumerate(scripts) if "cronjob/" in script)
+        assert status < drift, name

@@ -17,7 +17,9 @@ def test_workflows_drive_the_rollout_and_container_the_program_declares(plan: Pl
         container["name"] for container in rollout["spec"]["template"]["spec"]["containers"]
     ]
     [set_image] = [
-        script for script in runs(workflow("deliver")["jobs"]["deliver"]) if "set image" in script
+        script
+        for script in runs(workflow("deliver")["jobs"]["deliver"])
+        if "rollouts set image" in script
     ]
 
     assert rollout["metadata"]["name"] == delivery_settings()["ROLLOUT_NAME"]
@@ -61,3 +63,19 @@ def test_pulumi_cli_in_the_infra_workflow_matches_the_pinned_sdk() -> None:
     for job in workflow("infra")["jobs"].values():
         [pulumi] = [step for step in job["steps"] if step.get("uses", "").startswith("pulumi/")]
         assert pulumi["with"]["pulumi-version"] == sdk
+
+
+def test_the_drift_job_delivery_updates_is_the_one_the_program_declares(plan: Plan) -> None:
+    [set_image] = [
+        script for script in runs(workflow("deliver")["jobs"]["deliver"]) if "cronjob/" in script
+    ]
+    rollout_name = delivery_settings()["ROLLOUT_NAME"]
+    [cron_job] = [
+        job
+        for job in plan.kubernetes("CronJob")
+        if job["metadata"]["name"] == f"{rollout_name}-drift-job"
+    ]
+    [container] = cron_job["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]
+
+    assert '"cronjob/${ROLLOUT_NAME}-drift-job"' in set_image
+    assert f'"{container["name"]}=' in set_image

@@ -4,7 +4,6 @@ pushed to a real Pushgateway with the labels the alert rules select on."""
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ import numpy as np
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from harness.local_service import free_port
 from {{ cookiecutter.package_name }}.dataset import load_dataset
 from {{ cookiecutter.package_name }}.monitoring.drift_metrics import (
     EXPORTED,
@@ -30,9 +30,8 @@ from {{ cookiecutter.package_name }}.monitoring.prediction_log import (
 from {{ cookiecutter.package_name }}.monitoring.traffic_window import read_window
 from {{ cookiecutter.package_name }}.schemas import FEATURE_NAMES
 
-from tests.infra.conftest import Plan, planned
+from tests.infra.conftest import Plan, debian_binary, planned
 from tests.infra.test_alert_rules import case, declared_groups, gauge, run_promtool
-from tests.running_server import free_port
 
 CLASSES = ("setosa", "versicolor", "virginica")
 PODS = ("service-7d9f4c-abcde", "service-7d9f4c-fghij")
@@ -43,14 +42,7 @@ MATCHER = re.compile(r'(\w+)="([^"]*)"')
 
 @pytest.fixture(scope="module")
 def pushgateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    binary = shutil.which("prometheus-pushgateway") or shutil.which("pushgateway")
-    if binary is None:
-        message = (
-            "the Pushgateway is not installed (Debian: apt-get install prometheus-pushgateway)"
-        )
-        if os.environ.get("CI"):
-            pytest.fail(message + "; .ci/run installs it")
-        pytest.skip(message)
+    binary = debian_binary("prometheus-pushgateway", package="prometheus-pushgateway")
     url = f"http://127.0.0.1:{free_port()}"
     # Debian's build persists to a shared file by default: start from an empty one.
     persistence = tmp_path_factory.mktemp("pushgateway") / "metrics"
