@@ -35,6 +35,8 @@ TEST_FILES = [
     "server_settings.py",
     "faulty_service.py",
     "locust_run.py",
+    "bench/__init__.py",
+    "bench/test_harness.py",
     "loadtests/__init__.py",
     "loadtests/test_gate.py",
     "loadtests/test_request_mix.py",
@@ -115,6 +117,19 @@ LOADTEST_FILES = [
     "shapes/soak.py",
     "shapes/stress.py",
 ]
+BENCH_FILES = [
+    "__init__.py",
+    "__main__.py",
+    "baseline_app.py",
+    "ceiling_app.py",
+    "load.py",
+    "machine.py",
+    "model_files.py",
+    "post.lua",
+    "report.py",
+    "servers.py",
+    "setup.py",
+]
 TOP_LEVEL_FILES = [
     ".gitignore",
     ".python-version",
@@ -144,6 +159,7 @@ def expected_files(package: str) -> set[str]:
         *(f"tests/{name}" for name in TEST_FILES),
         *(f"infra/{name}" for name in INFRA_FILES),
         *(f"loadtests/{name}" for name in LOADTEST_FILES),
+        *(f"bench/{name}" for name in BENCH_FILES),
     }
 
 
@@ -194,7 +210,7 @@ def test_shipped_lock_file_matches_the_dependencies(cookies) -> None:
 def test_serving_dependencies_exclude_training_and_test_tools(default_project: Path) -> None:
     pyproject = tomllib.loads((default_project / "pyproject.toml").read_text())
     serving = " ".join(pyproject["project"]["dependencies"])
-    for tool in ("scikit-learn", "skl2onnx", "pytest", "ruff", "pulumi", "locust"):
+    for tool in ("scikit-learn", "skl2onnx", "pytest", "ruff", "pulumi", "locust", "fastapi"):
         assert tool not in serving
 
 
