@@ -214,6 +214,13 @@ def test_serving_dependencies_exclude_training_and_test_tools(default_project: P
         assert tool not in serving
 
 
+def test_serving_dependencies_include_the_fast_http_stack(default_project: Path) -> None:
+    # Without them uvicorn silently falls back to h11 and asyncio (see README, "Speed").
+    pyproject = tomllib.loads((default_project / "pyproject.toml").read_text())
+    serving = {pin.split("==")[0] for pin in pyproject["project"]["dependencies"]}
+    assert {"httptools", "uvloop"} <= serving
+
+
 @pytest.mark.parametrize("python_version", PYTHON_VERSIONS)
 @pytest.mark.parametrize("project_name", UNUSUAL_NAMES)
 def test_every_variant_compiles_lints_and_parses(
