@@ -14,6 +14,7 @@ from tests.conftest import PYTHON_VERSIONS, bake
 
 PACKAGE_FILES = [
     "__init__.py",
+    "cpu_budget.py",
     "dataset.py",
     "json_logging.py",
     "middleware/__init__.py",
@@ -49,6 +50,8 @@ TEST_FILES = [
     "service/test_readiness.py",
     "service/test_schemas.py",
     "service/test_settings.py",
+    "service/test_cpu_budget.py",
+    "service/test_tuning.py",
     "service/test_training.py",
     *(
         f"infra/{name}.py"

@@ -39,8 +39,11 @@ def write_bodies(directory: Path) -> dict[str, tuple[Path, int]]:
 
 
 def server_specs(files: "ModelFiles", api_key: str) -> list[ServerSpec]:  # noqa: F821
-    # The ceiling gets a process per CPU, the most this machine can use.
-    workers = str(len(os.sched_getaffinity(0)))
+    from {{ cookiecutter.package_name }}.settings import ServiceSettings
+
+    # The ceiling gets as many processes as the service starts for this machine's CPUs,
+    # so the two are compared on the same CPU budget.
+    workers = str(ServiceSettings.from_environment().workers)
     loopback = ("--host", "127.0.0.1", "--port", "{port}")
     ceiling_options = ("--no-access-log", "--workers", workers)
     class_names = {"BENCH_CLASS_NAMES": str(files.class_names_path)}

@@ -16,6 +16,12 @@ REQUEST_TIMEOUT_SECONDS = 10
 ALB_DEREGISTRATION_DELAY_SECONDS = 30
 PRESTOP_SLEEP_SECONDS = ALB_DEREGISTRATION_DELAY_SECONDS + 5
 TERMINATION_GRACE_SECONDS = PRESTOP_SLEEP_SECONDS + REQUEST_TIMEOUT_SECONDS + 15
+# CPUs per service pod, set here only: the container's CPU request and limit, and the
+# server's processes, one per CPU, each running inference on one thread. (Without the
+# variables the service derives the same count from the cgroup quota the limit becomes.)
+# A whole number: a fractional limit throttles the workers in turn, which costs p99.
+SERVICE_CPUS = 2
+INFERENCE_THREADS_PER_WORKER = 1
 # The user BentoML's images run as.
 RUN_AS_USER = 1034
 
@@ -35,6 +41,14 @@ def labels(config: StackConfig) -> dict[str, str]:
 def secret_env(name: str, secret_name: str, optional: bool = False) -> dict[str, Any]:
     reference = {"name": secret_name, "key": name, **({"optional": True} if optional else {})}
     return {"name": name, "valueFrom": {"secretKeyRef": reference}}
+
+
+def tuning_env() -> list[dict[str, str]]:
+    """The service settings that match its processes and threads to SERVICE_CPUS."""
+    return [
+        {"name": "SERVICE_WORKERS", "value": str(SERVICE_CPUS // INFERENCE_THREADS_PER_WORKER)},
+        {"name": "SERVICE_INFERENCE_THREADS", "value": str(INFERENCE_THREADS_PER_WORKER)},
+    ]
 
 
 def pod_template(config: StackConfig, image: str, api_keys_secret: str) -> dict[str, Any]:
@@ -73,11 +87,13 @@ def pod_template(config: StackConfig, image: str, api_keys_secret: str) -> dict[
                             "name": "SERVICE_REQUEST_TIMEOUT_SECONDS",
                             "value": str(REQUEST_TIMEOUT_SECONDS),
                         },
+                        *tuning_env(),
                         {"name": "BENTOML_DO_NOT_TRACK", "value": "true"},
                     ],
+                    # CPU request = limit: the scheduler reserves every CPU the workers use.
                     "resources": {
-                        "requests": {"cpu": "500m", "memory": "512Mi"},
-                        "limits": {"cpu": "1", "memory": "1Gi"},
+                        "requests": {"cpu": str(SERVICE_CPUS), "memory": "512Mi"},
+                        "limits": {"cpu": str(SERVICE_CPUS), "memory": "1Gi"},
                     },
                     # Model loading and warm-up: up to two minutes before liveness counts.
                     "startupProbe": {**probe, "periodSeconds": 2, "failureThreshold": 60},

@@ -33,6 +33,7 @@ TRACE_NO_URLS = ["."]
 
 
 @bentoml.service(
+    workers=LIMITS.workers,
     traffic={"timeout": LIMITS.request_timeout_seconds, "max_concurrency": LIMITS.max_concurrency},
     # RequestContextMiddleware writes the access log, as JSON with the request id.
     logging={"access": {"enabled": False}},
