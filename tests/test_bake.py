@@ -224,6 +224,12 @@ def test_serving_dependencies_include_the_fast_http_stack(default_project: Path)
     assert {"httptools", "uvloop"} <= serving
 
 
+def test_environment_is_installed_with_compiled_bytecode(default_project: Path) -> None:
+    # A server that may not write bytecode caches would compile BentoML at every start.
+    pyproject = tomllib.loads((default_project / "pyproject.toml").read_text())
+    assert pyproject["tool"]["uv"]["compile-bytecode"] is True
+
+
 @pytest.mark.parametrize("python_version", PYTHON_VERSIONS)
 @pytest.mark.parametrize("project_name", UNUSUAL_NAMES)
 def test_every_variant_compiles_lints_and_parses(
