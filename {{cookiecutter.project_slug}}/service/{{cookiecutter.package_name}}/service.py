@@ -94,14 +94,16 @@ class Classifier:
             dtype=np.float32,
         )
         labels, probabilities = self.model.predict(features)
-        return PredictResponse(
+        class_names = self.model.class_names
+        # Built without validation: the values come from the model, not from a client,
+        # and validating them again took most of a batch's time.
+        return PredictResponse.model_construct(
             model_version=self.model_version,
             predictions=[
-                Prediction(
-                    label=label,
-                    probabilities=dict(zip(self.model.class_names, row.tolist(), strict=True)),
+                Prediction.model_construct(
+                    label=label, probabilities=dict(zip(class_names, row, strict=True))
                 )
-                for label, row in zip(labels, probabilities, strict=True)
+                for label, row in zip(labels, probabilities.tolist(), strict=True)
             ],
         )
 
