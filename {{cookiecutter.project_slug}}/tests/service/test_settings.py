@@ -1,6 +1,6 @@
 import pytest
 
-from cloud.service_pod import SERVICE_CPUS, tuning_env
+import cloud.service_pod as service_pod
 from {{ cookiecutter.package_name }}.cpu_budget import usable_cpus
 from {{ cookiecutter.package_name }}.settings import (
     ApiKeySettings,
@@ -29,9 +29,9 @@ def test_workers_default_to_the_cpus_the_process_may_use() -> None:
 
 
 def test_the_pod_environment_gives_one_single_threaded_worker_per_cpu() -> None:
-    environment = {variable["name"]: variable["value"] for variable in tuning_env()}
+    environment = {variable["name"]: variable["value"] for variable in service_pod.tuning_env()}
     settings = ServiceSettings.from_environment(environment)
-    assert settings.workers == SERVICE_CPUS
+    assert settings.workers == service_pod.SERVICE_CPUS
     assert settings.inference_threads == 1
 
 
