@@ -15,6 +15,7 @@ from tests.conftest import PYTHON_VERSIONS, TEMPLATE, bake
 
 PACKAGE_FILES = [
     "__init__.py",
+    "cpu_budget.py",
     "dataset.py",
     "json_logging.py",
     "middleware/__init__.py",
@@ -47,6 +48,7 @@ PACKAGE_FILES = [
     "settings.py",
     "shutdown.py",
     "training.py",
+    "worker_health.py",
 ]
 TEST_FILES = [
     "__init__.py",
@@ -54,6 +56,8 @@ TEST_FILES = [
     "server_settings.py",
     "faulty_service.py",
     "locust_run.py",
+    "bench/__init__.py",
+    "bench/test_harness.py",
     "loadtests/__init__.py",
     "loadtests/test_gate.py",
     "loadtests/test_request_mix.py",
@@ -84,6 +88,8 @@ TEST_FILES = [
     "service/test_readiness.py",
     "service/test_schemas.py",
     "service/test_settings.py",
+    "service/test_cpu_budget.py",
+    "service/test_tuning.py",
     "service/test_shutdown.py",
     "service/test_training.py",
     *(
@@ -199,6 +205,19 @@ DELIVERY_FILES = [
     "delivery/rollout_report.py",
     "delivery/scan_gate.py",
 ]
+BENCH_FILES = [
+    "__init__.py",
+    "__main__.py",
+    "baseline_app.py",
+    "ceiling_app.py",
+    "load.py",
+    "machine.py",
+    "model_files.py",
+    "post.lua",
+    "report.py",
+    "servers.py",
+    "setup.py",
+]
 TOP_LEVEL_FILES = [
     ".gitignore",
     ".python-version",
@@ -229,6 +248,7 @@ def expected_files(package: str) -> set[str]:
         *(f"tests/{name}" for name in TEST_FILES),
         *(f"infra/{name}" for name in INFRA_FILES),
         *(f"loadtests/{name}" for name in LOADTEST_FILES),
+        *(f"bench/{name}" for name in BENCH_FILES),
     }
 
 
@@ -279,8 +299,21 @@ def test_shipped_lock_file_matches_the_dependencies(cookies) -> None:
 def test_serving_dependencies_exclude_training_and_test_tools(default_project: Path) -> None:
     pyproject = tomllib.loads((default_project / "pyproject.toml").read_text())
     serving = " ".join(pyproject["project"]["dependencies"])
-    for tool in ("scikit-learn", "skl2onnx", "pytest", "ruff", "pulumi", "locust"):
+    for tool in ("scikit-learn", "skl2onnx", "pytest", "ruff", "pulumi", "locust", "fastapi"):
         assert tool not in serving
+
+
+def test_serving_dependencies_include_the_fast_http_stack(default_project: Path) -> None:
+    # Without them uvicorn silently falls back to h11 and asyncio (see README, "Speed").
+    pyproject = tomllib.loads((default_project / "pyproject.toml").read_text())
+    serving = {pin.split("==")[0] for pin in pyproject["project"]["dependencies"]}
+    assert {"httptools", "uvloop"} <= serving
+
+
+def test_environment_is_installed_with_compiled_bytecode(default_project: Path) -> None:
+    # A server that may not write bytecode caches would compile BentoML at every start.
+    pyproject = tomllib.loads((default_project / "pyproject.toml").read_text())
+    assert pyproject["tool"]["uv"]["compile-bytecode"] is True
 
 
 @pytest.mark.parametrize("python_version", PYTHON_VERSIONS)

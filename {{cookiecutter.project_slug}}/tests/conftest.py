@@ -18,10 +18,10 @@ for variable in [name for name in os.environ if name.startswith("SERVICE_")]:
 import bentoml  # noqa: E402
 import httpx  # noqa: E402
 
-from harness.local_service import LocalService, running  # noqa: E402
 from {{ cookiecutter.package_name }} import training  # noqa: E402
 from {{ cookiecutter.package_name }}.model_store import MODEL_NAME  # noqa: E402
 
+from harness.local_service import LocalService, running  # noqa: E402
 from tests.server_settings import (  # noqa: E402
     API_KEY,
     FAULTY_SERVICE,

@@ -31,6 +31,12 @@ SERVE_ARGUMENTS = [
     f"--timeout-keep-alive={KEEP_ALIVE_SECONDS}",
     f"--timeout-graceful-shutdown={REQUEST_TIMEOUT_SECONDS}",
 ]
+# CPUs per service pod, set here only: the container's CPU request and limit, and the
+# server's processes, one per CPU, each running inference on one thread. (Without the
+# variables the service derives the same count from the cgroup quota the limit becomes.)
+# A whole number: a fractional limit throttles the workers in turn, which costs p99.
+SERVICE_CPUS = 2
+INFERENCE_THREADS_PER_WORKER = 1
 # The user BentoML's images run as.
 RUN_AS_USER = 1034
 # Where the shared prediction log volume is mounted (infra/cloud/prediction_storage.py).
@@ -52,6 +58,14 @@ def labels(config: StackConfig) -> dict[str, str]:
 def secret_env(name: str, secret_name: str, optional: bool = False) -> dict[str, Any]:
     reference = {"name": secret_name, "key": name, **({"optional": True} if optional else {})}
     return {"name": name, "valueFrom": {"secretKeyRef": reference}}
+
+
+def tuning_env() -> list[dict[str, str]]:
+    """The service settings that match its processes and threads to SERVICE_CPUS."""
+    return [
+        {"name": "SERVICE_WORKERS", "value": str(SERVICE_CPUS // INFERENCE_THREADS_PER_WORKER)},
+        {"name": "SERVICE_INFERENCE_THREADS", "value": str(INFERENCE_THREADS_PER_WORKER)},
+    ]
 
 
 def pod_name_env() -> dict[str, Any]:
@@ -101,6 +115,7 @@ def pod_template(
                             "name": "SERVICE_SHUTDOWN_DRAIN_SECONDS",
                             "value": str(SHUTDOWN_DRAIN_SECONDS),
                         },
+                        *tuning_env(),
                         {"name": "BENTOML_DO_NOT_TRACK", "value": "true"},
                         # BentoML writes its metrics files under its home; the image's
                         # (/home/bentoml) is on the read-only root filesystem.
@@ -113,9 +128,10 @@ def pod_template(
                             "value": f"{PREDICTION_LOG_MOUNT}/$(POD_NAME)",
                         },
                     ],
+                    # CPU request = limit: the scheduler reserves every CPU the workers use.
                     "resources": {
-                        "requests": {"cpu": "500m", "memory": "512Mi"},
-                        "limits": {"cpu": "1", "memory": "1Gi"},
+                        "requests": {"cpu": str(SERVICE_CPUS), "memory": "512Mi"},
+                        "limits": {"cpu": str(SERVICE_CPUS), "memory": "1Gi"},
                     },
                     # Model loading and warm-up: up to two minutes before liveness counts.
                     "startupProbe": {**probe, "periodSeconds": 2, "failureThreshold": 60},

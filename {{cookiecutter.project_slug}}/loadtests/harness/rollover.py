@@ -14,6 +14,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from cloud.service_pod import PRESTOP_SLEEP_SECONDS, TERMINATION_GRACE_SECONDS
+
 from harness import rollover_phases
 from harness.local_service import LocalService, api_key_from_environment, free_port
 from harness.locust_process import request_log, start_locust, stop_locust

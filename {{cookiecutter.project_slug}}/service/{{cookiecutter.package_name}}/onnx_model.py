@@ -32,4 +32,4 @@ class OnnxClassifier:
             [LABEL_OUTPUT, PROBABILITIES_OUTPUT],
             {INPUT_NAME: features.astype(np.float32, copy=False)},
         )
-        return [self.class_names[index] for index in label_indices], probabilities
+        return [self.class_names[index] for index in label_indices.tolist()], probabilities

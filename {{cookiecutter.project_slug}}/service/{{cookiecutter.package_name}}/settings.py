@@ -10,6 +10,8 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
+from .cpu_budget import usable_cpus
+
 ENVIRONMENT_PREFIX = "SERVICE_"
 
 # A key shorter than this is guessable by brute force over the network.
@@ -56,6 +58,10 @@ class ServiceSettings(EnvironmentSettings):
     max_body_bytes: Annotated[int, Field(ge=1_024, le=64 * 1024 * 1024)] = 1024 * 1024
     request_timeout_seconds: Annotated[int, Field(ge=1, le=600)] = 10
     max_concurrency: Annotated[int, Field(ge=1, le=10_000)] = 64
+    # One server process per CPU the container may use (its cgroup CPU quota, i.e. the
+    # Kubernetes CPU limit), each running inference on one thread: workers x
+    # inference_threads should equal the CPU limit (see README, "Speed").
+    workers: Annotated[int, Field(ge=1, le=64, default_factory=usable_cpus)]
     inference_threads: Annotated[int, Field(ge=1, le=64)] = 1
     warmup_rounds: Annotated[int, Field(ge=1, le=10_000_000)] = 20
     # After SIGTERM: seconds of /readyz 503 while still serving, before the server stops.

@@ -16,7 +16,6 @@ import pytest
 import yaml
 
 from harness.local_service import LocalService, running
-
 from tests.infra.conftest import Plan, debian_binary
 from tests.locust_run import locust_command, locust_environment
 from tests.server_settings import API_KEY, SERVICE

@@ -86,6 +86,18 @@ def test_pods_are_probed_limited_and_locked_down(plan: Plan) -> None:
     assert pod["topologySpreadConstraints"][0]["topologyKey"] == "topology.kubernetes.io/zone"
 
 
+def test_workers_times_threads_use_exactly_the_cpus_the_pod_reserves(plan: Plan) -> None:
+    # One place sets them (cloud/service_pod.py): a worker or thread too many is
+    # throttled by the CPU limit, one too few leaves a reserved CPU idle.
+    resources = container(plan)["resources"]
+    workers = int(env_value(plan, "SERVICE_WORKERS"))
+    threads = int(env_value(plan, "SERVICE_INFERENCE_THREADS"))
+
+    assert resources["requests"]["cpu"] == resources["limits"]["cpu"]
+    assert resources["limits"]["cpu"].isdigit(), "a fractional CPU limit throttles workers"
+    assert workers * threads == int(resources["limits"]["cpu"])
+
+
 def test_shutdown_arithmetic_lets_the_load_balancer_drain_first(plan: Plan) -> None:
     pod = rollout(plan)["spec"]["template"]["spec"]
     pre_stop = container(plan)["lifecycle"]["preStop"]["sleep"]["seconds"]

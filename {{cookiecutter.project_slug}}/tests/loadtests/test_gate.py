@@ -5,7 +5,6 @@ import json
 from pathlib import Path
 
 from harness.local_service import LocalService
-
 from tests.locust_run import run_locust
 
 

@@ -3,10 +3,10 @@ import random
 import httpx
 import pytest
 
-from harness.local_service import LocalService
 from {{ cookiecutter.package_name }}.schemas import FEATURE_NAMES
 from request_mix import RequestSchema
 
+from harness.local_service import LocalService
 from tests.server_settings import MAX_BATCH_SIZE
 
 

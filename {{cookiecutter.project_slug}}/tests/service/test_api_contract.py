@@ -18,9 +18,9 @@ import httpx
 import pytest
 import schemathesis
 
-from harness.local_service import LocalService
 from {{ cookiecutter.package_name }}.schemas import EXAMPLE_RECORD
 
+from harness.local_service import LocalService
 from tests.server_settings import API_KEY, MAX_BODY_BYTES
 
 # Per operation, on top of the examples and coverage cases; enough for a run of seconds.

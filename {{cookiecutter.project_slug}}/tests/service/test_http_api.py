@@ -6,7 +6,6 @@ import bentoml
 import httpx
 import pytest
 
-from harness.local_service import LocalService
 from {{ cookiecutter.package_name }}.dataset import load_dataset
 from {{ cookiecutter.package_name }}.model_store import (
     class_names,
@@ -18,6 +17,7 @@ from {{ cookiecutter.package_name }}.schemas import (
     FEATURE_NAMES,
 )
 
+from harness.local_service import LocalService
 from tests.server_settings import API_KEY, MAX_BATCH_SIZE, MAX_BODY_BYTES, PREVIOUS_API_KEY
 
 VALID = EXAMPLE_RECORD.model_dump()

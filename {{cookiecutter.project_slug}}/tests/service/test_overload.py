@@ -10,7 +10,6 @@ import httpx
 import pytest
 
 from harness.local_service import LocalService, running
-
 from tests.server_settings import API_KEY, FAULTY_SERVICE
 
 MAX_CONCURRENCY = 2
@@ -30,6 +29,8 @@ def slow_server(
 ) -> Iterator[LocalService]:
     settings = {
         "SERVICE_API_KEY": API_KEY,
+        # One worker: the limit is then exactly MAX_CONCURRENCY in one process.
+        "SERVICE_WORKERS": "1",
         "SERVICE_MAX_CONCURRENCY": str(MAX_CONCURRENCY),
         "SERVICE_REQUEST_TIMEOUT_SECONDS": str(TIMEOUT_SECONDS),
         "FAULT_ERROR_RATIO": "0",

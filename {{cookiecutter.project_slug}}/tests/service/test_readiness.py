@@ -8,7 +8,6 @@ import httpx
 import pytest
 
 from harness.local_service import LocalService
-
 from tests.server_settings import SERVICE
 
 # Enough warm-up rounds to keep the server busy for a few seconds on a fast machine.

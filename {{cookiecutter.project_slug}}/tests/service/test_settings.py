@@ -1,5 +1,7 @@
 import pytest
 
+import cloud.service_pod as service_pod
+from {{ cookiecutter.package_name }}.cpu_budget import usable_cpus
 from {{ cookiecutter.package_name }}.settings import (
     ApiKeySettings,
     ServiceSettings,
@@ -20,6 +22,17 @@ def test_values_are_read_from_service_prefixed_variables() -> None:
         {"SERVICE_MAX_BATCH_SIZE": "7", "MAX_BATCH_SIZE": "9"}
     )
     assert settings.max_batch_size == 7
+
+
+def test_workers_default_to_the_cpus_the_process_may_use() -> None:
+    assert ServiceSettings.from_environment({}).workers == usable_cpus()
+
+
+def test_the_pod_environment_gives_one_single_threaded_worker_per_cpu() -> None:
+    environment = {variable["name"]: variable["value"] for variable in service_pod.tuning_env()}
+    settings = ServiceSettings.from_environment(environment)
+    assert settings.workers == service_pod.SERVICE_CPUS
+    assert settings.inference_threads == 1
 
 
 def test_every_invalid_variable_is_named_in_one_error() -> None:

@@ -16,7 +16,6 @@ import psutil
 import pytest
 
 from harness.local_service import LocalService, running
-
 from tests.server_settings import API_KEY, FAULTY_SERVICE
 
 DRAIN_SECONDS = 2
@@ -120,8 +119,29 @@ def containerized_server(
     stored_model: bentoml.Model, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LocalService]:
     # As in the image: BentoML does not respawn a worker that dies.
-    with serving(tmp_path_factory, "containerized", BENTOML_CONTAINERIZED="true") as server:
+    with serving(
+        tmp_path_factory, "containerized", BENTOML_CONTAINERIZED="true", SERVICE_WORKERS="1"
+    ) as server:
         yield server
+
+
+def test_one_killed_worker_of_two_fails_liveness_though_the_other_still_answers(
+    tmp_path_factory: pytest.TempPathFactory, stored_model: bentoml.Model
+) -> None:
+    with serving(
+        tmp_path_factory, "two-workers", BENTOML_CONTAINERIZED="true", SERVICE_WORKERS="2"
+    ) as server:
+        workers = psutil.Process(server.process.pid).children()
+        assert len(workers) == 2
+        assert httpx.get(f"{server.url}/livez", timeout=2).status_code == 200
+
+        os.kill(workers[0].pid, signal.SIGKILL)
+        psutil.wait_procs(workers[:1], timeout=10)
+
+        assert httpx.get(f"{server.url}/livez", timeout=2).status_code == 503
+        readiness = httpx.get(f"{server.url}/readyz", timeout=2).status_code
+    # Serving goes on while the kubelet counts its three liveness failures.
+    assert readiness == 200
 
 
 def test_a_killed_worker_fails_liveness_and_a_restart_recovers(
@@ -139,7 +159,9 @@ def test_a_killed_worker_fails_liveness_and_a_restart_recovers(
 
     # After three failures the kubelet restarts the container: the same command again.
     containerized_server.stop()
-    with serving(tmp_path_factory, "restarted", BENTOML_CONTAINERIZED="true") as restarted:
+    with serving(
+        tmp_path_factory, "restarted", BENTOML_CONTAINERIZED="true", SERVICE_WORKERS="1"
+    ) as restarted:
         response = httpx.post(
             f"{restarted.url}/predict",
             json={"records": [RECORD]},

@@ -8,7 +8,6 @@ import bentoml
 import pytest
 
 from harness import rollover
-
 from tests.server_settings import API_KEY, SERVICE
 
 

@@ -17,7 +17,6 @@ import numpy as np
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from harness.local_service import free_port
 from {{ cookiecutter.package_name }}.dataset import load_dataset
 from {{ cookiecutter.package_name }}.monitoring.drift_metrics import (
     EXPORTED,
@@ -30,6 +29,7 @@ from {{ cookiecutter.package_name }}.monitoring.prediction_log import (
 from {{ cookiecutter.package_name }}.monitoring.traffic_window import read_window
 from {{ cookiecutter.package_name }}.schemas import FEATURE_NAMES
 
+from harness.local_service import free_port
 from tests.infra.conftest import Plan, debian_binary, planned
 from tests.infra.test_alert_rules import case, declared_groups, gauge, run_promtool
 

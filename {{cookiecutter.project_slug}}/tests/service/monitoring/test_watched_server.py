@@ -11,11 +11,11 @@ import bentoml
 import httpx
 import pytest
 
-from harness.local_service import LocalService, running
 from {{ cookiecutter.package_name }}.dataset import load_dataset
 from {{ cookiecutter.package_name }}.monitoring import drift_job
 from {{ cookiecutter.package_name }}.schemas import FEATURE_NAMES
 
+from harness.local_service import LocalService, running
 from tests.server_settings import API_KEY, SERVICE
 
 REQUESTS = 400

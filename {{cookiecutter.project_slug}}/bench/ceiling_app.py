@@ -1,0 +1,49 @@
+"""The ceiling: the smallest ASGI app around an ONNX Runtime session.
+
+No framework, no validation, no authentication, no metrics, no logging: what serving
+this model costs when nothing else runs. The service cannot beat it; the benchmark
+reports how close it comes.
+"""
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import onnxruntime
+
+from {{ cookiecutter.package_name }}.schemas import FEATURE_NAMES
+
+options = onnxruntime.SessionOptions()
+options.intra_op_num_threads = 1
+options.inter_op_num_threads = 1
+session = onnxruntime.InferenceSession(os.environ["BENCH_ONNX_MODEL"], sess_options=options)
+class_names = json.loads(Path(os.environ["BENCH_CLASS_NAMES"]).read_text())
+JSON_HEADERS = [(b"content-type", b"application/json")]
+
+
+async def app(scope, receive, send) -> None:
+    if scope["type"] != "http":
+        return
+    body = b""
+    more_body = True
+    while more_body:
+        message = await receive()
+        body += message.get("body", b"")
+        more_body = message.get("more_body", False)
+    answer: object = {"status": "ready"}
+    if scope["path"] == "/predict":
+        records = json.loads(body)["records"]
+        features = np.array([[record[name] for name in FEATURE_NAMES] for record in records])
+        labels, probabilities = session.run(None, {"features": features.astype(np.float32)})
+        answer = {
+            "predictions": [
+                {
+                    "label": class_names[label],
+                    "probabilities": dict(zip(class_names, row, strict=True)),
+                }
+                for label, row in zip(labels.tolist(), probabilities.tolist(), strict=True)
+            ]
+        }
+    await send({"type": "http.response.start", "status": 200, "headers": JSON_HEADERS})
+    await send({"type": "http.response.body", "body": json.dumps(answer).encode()})

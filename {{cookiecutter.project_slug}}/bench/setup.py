@@ -1,0 +1,69 @@
+"""What every benchmarked server gets: the same model, the same bodies, the same CPUs."""
+
+import json
+import os
+from pathlib import Path
+
+from bench.report import BASELINE, BATCH, CEILING, SERVICE, SINGLE
+from bench.servers import ServerSpec
+
+SERVICE_TARGET = "{{ cookiecutter.package_name }}.service:Classifier"
+CONNECTIONS = 32
+BATCH_SIZE = 100
+
+
+def prepare_model(scratch: Path) -> "ModelFiles":  # noqa: F821
+    # bentoml reads BENTOML_HOME once, at import: set it before model_files imports bentoml.
+    os.environ["BENTOML_HOME"] = str(scratch / "bentoml")
+    from bench.model_files import prepare
+
+    return prepare(scratch)
+
+
+def write_bodies(directory: Path) -> dict[str, tuple[Path, int]]:
+    """The request bodies every server gets: held-out rows of the training data."""
+    from {{ cookiecutter.package_name }}.dataset import load_dataset
+    from {{ cookiecutter.package_name }}.schemas import FEATURE_NAMES
+
+    rows = load_dataset().features_test.tolist()
+    records = [
+        dict(zip(FEATURE_NAMES, map(float, rows[index % len(rows)]), strict=True))
+        for index in range(BATCH_SIZE)
+    ]
+    bodies = {}
+    for scenario, count in ((SINGLE, 1), (BATCH, BATCH_SIZE)):
+        path = directory / f"{scenario}.json"
+        path.write_text(json.dumps({"records": records[:count]}))
+        bodies[scenario] = (path, count)
+    return bodies
+
+
+def server_specs(files: "ModelFiles", api_key: str) -> list[ServerSpec]:  # noqa: F821
+    from {{ cookiecutter.package_name }}.settings import ServiceSettings
+
+    # The ceiling gets as many processes as the service starts for this machine's CPUs,
+    # so the two are compared on the same CPU budget.
+    workers = str(ServiceSettings.from_environment().workers)
+    loopback = ("--host", "127.0.0.1", "--port", "{port}")
+    ceiling_options = ("--no-access-log", "--workers", workers)
+    class_names = {"BENCH_CLASS_NAMES": str(files.class_names_path)}
+    return [
+        ServerSpec(
+            BASELINE,
+            "FastAPI, 1 uvicorn worker, joblib + scikit-learn predict in async def, no auth",
+            ("-m", "uvicorn", "bench.baseline_app:app", *loopback, "--workers", "1"),
+            {"BENCH_SKLEARN_MODEL": str(files.sklearn_path), **class_names},
+        ),
+        ServerSpec(
+            SERVICE,
+            "the generated BentoML service as it ships: auth, validation, metrics, access log",
+            ("-m", "bentoml", "serve", SERVICE_TARGET, *loopback),
+            {"BENTOML_HOME": str(files.bentoml_home), "SERVICE_API_KEY": api_key},
+        ),
+        ServerSpec(
+            CEILING,
+            f"bare ASGI around an ONNX Runtime session, {workers} uvicorn worker(s), nothing else",
+            ("-m", "uvicorn", "bench.ceiling_app:app", *loopback, *ceiling_options),
+            {"BENCH_ONNX_MODEL": str(files.onnx_path), **class_names},
+        ),
+    ]
