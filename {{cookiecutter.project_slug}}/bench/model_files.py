@@ -14,7 +14,7 @@ import joblib
 
 from {{ cookiecutter.package_name }} import training
 from {{ cookiecutter.package_name }}.dataset import load_dataset
-from {{ cookiecutter.package_name }}.model_store import class_names, onnx_path, save_model
+from {{ cookiecutter.package_name }}.model_store import class_names, onnx_path
 
 
 @dataclass(frozen=True)
@@ -30,11 +30,8 @@ def prepare(directory: Path) -> ModelFiles:
     caller sets it to `directory / "bentoml"` before this module is imported."""
     dataset = load_dataset()
     pipeline = training.build_pipeline().fit(dataset.features_train, dataset.labels_train)
-    saved = save_model(
-        training.export_to_onnx(pipeline),
-        labels={"dataset": "benchmark"},
-        metadata=training.build_metadata(dataset, training.evaluate(pipeline, dataset)),
-    )
+    metrics = training.evaluate(pipeline, dataset)
+    saved = training.store(pipeline, dataset, metrics, labels={"dataset": "benchmark"})
     # Read back from the store: the model's path while it was being saved was temporary.
     stored = bentoml.models.get(saved.tag)
     files = ModelFiles(

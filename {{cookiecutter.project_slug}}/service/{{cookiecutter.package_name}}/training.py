@@ -10,6 +10,7 @@ import json
 import platform
 import sys
 
+import bentoml
 from skl2onnx import to_onnx
 from skl2onnx.common.data_types import FloatTensorType
 from sklearn.linear_model import LogisticRegression
@@ -89,6 +90,24 @@ def build_metadata(dataset: Dataset, metrics: dict[str, float]) -> dict[str, obj
     }
 
 
+def store(
+    pipeline: Pipeline, dataset: Dataset, metrics: dict[str, float], labels: dict[str, str]
+) -> bentoml.Model:
+    """Export a fitted pipeline, profile the data it learned from, and store both."""
+    probabilities = pipeline.predict_proba(dataset.features_train)
+    reference = build_reference_profile(
+        dataset.features_train,
+        [dataset.class_names[index] for index in probabilities.argmax(axis=1)],
+        probabilities.max(axis=1),
+    )
+    return save_model(
+        export_to_onnx(pipeline),
+        labels=labels,
+        metadata=build_metadata(dataset, metrics),
+        reference_profile=reference,
+    )
+
+
 def main() -> int:
     dataset = load_dataset()
     pipeline = build_pipeline().fit(dataset.features_train, dataset.labels_train)
@@ -99,18 +118,8 @@ def main() -> int:
             file=sys.stderr,
         )
         return 1
-    probabilities = pipeline.predict_proba(dataset.features_train)
-    reference = build_reference_profile(
-        dataset.features_train,
-        [dataset.class_names[index] for index in probabilities.argmax(axis=1)],
-        probabilities.max(axis=1),
-    )
-    model = save_model(
-        export_to_onnx(pipeline),
-        labels={"dataset": "iris", "task": "classification", "runtime": "onnxruntime"},
-        metadata=build_metadata(dataset, metrics),
-        reference_profile=reference,
-    )
+    labels = {"dataset": "iris", "task": "classification", "runtime": "onnxruntime"}
+    model = store(pipeline, dataset, metrics, labels)
     print(f"Stored {model.tag} with held-out metrics {json.dumps(metrics)}")
     return 0
 
