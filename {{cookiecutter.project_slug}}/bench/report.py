@@ -25,8 +25,16 @@ class Row:
     ready_seconds: float
     load_average: float
     busy_cpus_before: float | None
+    # Every trial's rate; the row's other numbers are the median trial's.
+    trials_requests_per_second: list[float]
     vs_baseline: float = 0.0
     vs_ceiling: float = 0.0
+
+    @property
+    def trial_range(self) -> str:
+        """Slowest and fastest trial, so a lopsided trial shows in the table."""
+        rates = self.trials_requests_per_second
+        return f"{min(rates):,.0f}-{max(rates):,.0f}"
 
 
 def with_ratios(rows: list[Row]) -> list[Row]:
@@ -87,6 +95,7 @@ COLUMNS = (
     ("server", "server", "{}"),
     ("scenario", "scenario", "{}"),
     ("req/s", "requests_per_second", "{:,.0f}"),
+    ("req/s of trials", "trial_range", "{}"),
     ("records/s", "records_per_second", "{:,.0f}"),
     ("p50 ms", "p50_ms", "{:.1f}"),
     ("p99 ms", "p99_ms", "{:.1f}"),

@@ -9,6 +9,7 @@ import random
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from {{ cookiecutter.package_name }}.middleware.direct_api import DirectApiMiddleware
 from {{ cookiecutter.package_name }}.middleware.responses import send_error
 from {{ cookiecutter.package_name }}.service import Classifier
 
@@ -30,4 +31,7 @@ class FaultInjection:
         await self.app(scope, receive, send)
 
 
-Classifier.add_asgi_middleware(FaultInjection)
+# Just inside the service's own middleware, as the model would be: ahead of the one that
+# answers /predict.
+direct_api = [middleware for middleware, _ in Classifier.middlewares].index(DirectApiMiddleware)
+Classifier.middlewares.insert(direct_api, (FaultInjection, {}))

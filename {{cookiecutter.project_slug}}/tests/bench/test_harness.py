@@ -25,7 +25,16 @@ def bench_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
     output = tmp_path_factory.mktemp("bench")
     # The harness trains and stores its own model in a private BentoML home.
     environment = {key: value for key, value in os.environ.items() if key != "BENTOML_HOME"}
-    arguments = ["--seconds", "1", "--warmup-seconds", "0", "--output", str(output)]
+    arguments = [
+        "--seconds",
+        "1",
+        "--trials",
+        "2",
+        "--warmup-seconds",
+        "0",
+        "--output",
+        str(output),
+    ]
     completed = subprocess.run(
         [sys.executable, "-m", "bench", *arguments],
         cwd=PROJECT_ROOT,
@@ -51,6 +60,8 @@ def test_every_server_is_measured_in_every_scenario(bench_output: Path) -> None:
         assert 0 < row["p50_ms"] <= row["p99_ms"], row
         assert row["peak_rss_mib"] > 10, row
         assert row["ready_seconds"] > 0, row
+        assert len(row["trials_requests_per_second"]) == 2, row
+        assert row["requests_per_second"] in row["trials_requests_per_second"], row
 
 
 def test_service_answers_the_load_with_its_key_and_no_errors(bench_output: Path) -> None:

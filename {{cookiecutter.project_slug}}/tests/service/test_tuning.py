@@ -7,7 +7,7 @@ import bentoml
 import pytest
 from opentelemetry.util.http import ExcludeList
 
-from {{ cookiecutter.package_name }}.service import Classifier
+from {{ cookiecutter.package_name }}.service import FULL_COLLECTION_THRESHOLD, Classifier
 
 
 def test_requests_are_not_traced_while_no_exporter_is_configured() -> None:
@@ -20,9 +20,11 @@ def test_requests_are_not_traced_while_no_exporter_is_configured() -> None:
 
 @pytest.fixture
 def unfrozen() -> Iterator[None]:
+    thresholds = gc.get_threshold()
     gc.unfreeze()
     yield
     gc.unfreeze()
+    gc.set_threshold(*thresholds)
 
 
 def test_warm_up_hides_the_loaded_objects_from_the_garbage_collector(
@@ -32,3 +34,4 @@ def test_warm_up_hides_the_loaded_objects_from_the_garbage_collector(
     service = Classifier.inner()
     assert service.warmed_up.wait(timeout=30)
     assert gc.get_freeze_count() > 10_000
+    assert gc.get_threshold()[2] == FULL_COLLECTION_THRESHOLD

@@ -1,7 +1,10 @@
-"""The error body every middleware answers with: {"error": "<what is wrong and how to fix it>"}."""
+"""The JSON answers the middleware writes itself; errors are {"error": "<what is wrong and how
+to fix it>"}."""
 
 from pydantic import BaseModel, Field
 from starlette.types import Send
+
+Headers = tuple[tuple[bytes, bytes], ...]
 
 
 class ErrorBody(BaseModel):
@@ -11,10 +14,8 @@ class ErrorBody(BaseModel):
     error: str = Field(description="What is wrong and how to fix it.")
 
 
-async def send_error(
-    send: Send, status: int, message: str, headers: tuple[tuple[bytes, bytes], ...] = ()
-) -> None:
-    body = ErrorBody(error=message).model_dump_json().encode()
+async def send_json(send: Send, status: int, body: bytes, headers: Headers = ()) -> None:
+    """A complete response whose body is already JSON."""
     await send(
         {
             "type": "http.response.start",
@@ -27,3 +28,7 @@ async def send_error(
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+async def send_error(send: Send, status: int, message: str, headers: Headers = ()) -> None:
+    await send_json(send, status, ErrorBody(error=message).model_dump_json().encode(), headers)

@@ -1,22 +1,23 @@
 """Prediction logging that never makes a request wait for the disk.
 
-The request path only puts one tuple on a bounded in-memory queue. A background thread
-turns it into JSON lines (one per record: features, predicted label, confidence,
-probabilities, model version, time; never headers or the API key) and appends them to
-files in SERVICE_PREDICTION_LOG_DIR. Files rotate at a size limit and the oldest are
-deleted, so the log never outgrows `max_file_bytes * max_files`. If the disk is too slow
-for the traffic, the queue fills and new predictions are dropped and counted, instead of
+The request path only appends one tuple to a bounded in-memory queue. A background
+thread wakes every DRAIN_SECONDS, takes everything queued and turns it into JSON lines
+(one per record: features, predicted label, confidence, probabilities, model version,
+time; never headers or the API key) and appends them to files in
+SERVICE_PREDICTION_LOG_DIR. Files rotate at a size limit and the oldest are deleted, so
+the log never outgrows `max_file_bytes * max_files`. If the disk is too slow for the
+traffic, the queue fills and new predictions are dropped and counted, instead of
 requests waiting.
 """
 
 import json
 import logging
 import os
-import queue
 import random
 import socket
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,8 +34,9 @@ logger = logging.getLogger(__name__)
 
 FILE_PREFIX = "predictions-"
 FILE_SUFFIX = ".jsonl"
-# The writer flushes at least this often, so the drift job sees recent traffic.
-FLUSH_SECONDS = 1.0
+# The writer wakes this often, rather than on every submit: waking a thread per request
+# made the event loop hand over the GIL each time, which cost more than the logging.
+DRAIN_SECONDS = 0.1
 
 
 class PredictionLogSettings(EnvironmentSettings):
@@ -61,7 +63,10 @@ class Batch:
 
 
 class PredictionLog:
-    """Queue + writer thread. `submit` never blocks; `close` writes what is queued."""
+    """Queue + writer thread. `submit` never blocks; `close` writes what is queued.
+
+    The queue is a deque: `append` and `popleft` are atomic under the GIL, so the request
+    path takes no lock and wakes nobody."""
 
     def __init__(
         self,
@@ -76,7 +81,8 @@ class PredictionLog:
         self.class_names = class_names
         self.on_batch = on_batch
         self.on_drop = on_drop
-        self.queue: queue.Queue[Batch | None] = queue.Queue(settings.prediction_log_queue_size)
+        self.queue: deque[Batch] = deque()
+        self.closing = threading.Event()
         self.file: TextIO | None = None
         self.file_name_stem = f"{FILE_PREFIX}{socket.gethostname()}-{os.getpid()}"
         self.files_opened = 0
@@ -94,42 +100,41 @@ class PredictionLog:
         labels: list[str],
         probabilities: np.ndarray,
     ) -> None:
-        """Called on the request path: a sampling decision and a non-blocking put."""
+        """Called on the request path: a sampling decision and an append."""
         write = self.directory is not None and (
             random.random() < self.settings.prediction_log_sample_rate  # noqa: S311
         )
-        batch = Batch(
-            time.time(), REQUEST_ID.get(), model_version, features, labels, probabilities, write
-        )
-        try:
-            self.queue.put_nowait(batch)
-        except queue.Full:
+        if len(self.queue) >= self.settings.prediction_log_queue_size:
             self.on_drop()
+            return
+        self.queue.append(
+            Batch(
+                time.time(), REQUEST_ID.get(), model_version, features, labels, probabilities, write
+            )
+        )
 
     def close(self, timeout: float = 10.0) -> None:
         """Write everything queued so far, then stop the writer."""
-        self.queue.put(None, timeout=timeout)
+        self.closing.set()
         self.thread.join(timeout)
 
     def run(self) -> None:
-        last_flush = time.monotonic()
-        while True:
-            try:
-                batch = self.queue.get(timeout=FLUSH_SECONDS)
-            except queue.Empty:
-                batch = ...
-            if batch is None:
-                break
-            if batch is not ...:
-                try:
-                    self.handle(batch)
-                except Exception:
-                    logger.exception("could not log a prediction batch; continuing")
-            if self.file and time.monotonic() - last_flush >= FLUSH_SECONDS:
-                self.file.flush()
-                last_flush = time.monotonic()
+        while not self.closing.wait(DRAIN_SECONDS):
+            self.drain()
+        self.drain()
         if self.file:
             self.file.close()
+
+    def drain(self) -> None:
+        """Handle every queued batch, then flush, so the drift job sees recent traffic."""
+        while self.queue:
+            batch = self.queue.popleft()
+            try:
+                self.handle(batch)
+            except Exception:
+                logger.exception("could not log a prediction batch; continuing")
+        if self.file:
+            self.file.flush()
 
     def handle(self, batch: Batch) -> None:
         self.on_batch(batch)
