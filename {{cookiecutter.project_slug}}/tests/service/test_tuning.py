@@ -7,7 +7,10 @@ import bentoml
 import pytest
 from opentelemetry.util.http import ExcludeList
 
-from {{ cookiecutter.package_name }}.service import FULL_COLLECTION_THRESHOLD, Classifier
+from {{ cookiecutter.package_name }}.service import (
+    FULL_COLLECTION_THRESHOLD,
+    Classifier,
+)
 
 
 def test_requests_are_not_traced_while_no_exporter_is_configured() -> None:

@@ -6,8 +6,16 @@ import httpx
 import pytest
 from starlette.types import Receive, Scope, Send
 
-from {{ cookiecutter.package_name }}.middleware.direct_api import INTERNAL_ERROR, DirectApiMiddleware
-from {{ cookiecutter.package_name }}.schemas import EXAMPLE_RECORD, Prediction, PredictRequest, PredictResponse
+from {{ cookiecutter.package_name }}.middleware.direct_api import (
+    INTERNAL_ERROR,
+    DirectApiMiddleware,
+)
+from {{ cookiecutter.package_name }}.schemas import (
+    EXAMPLE_RECORD,
+    Prediction,
+    PredictRequest,
+    PredictResponse,
+)
 
 SERVICE = object()
 RECORD = EXAMPLE_RECORD.model_dump()
