@@ -85,6 +85,7 @@ TEST_FILES = [
     "service/monitoring/test_watched_server.py",
     "service/test_api_contract.py",
     "service/test_http_api.py",
+    "service/test_json_logging.py",
     "service/test_overload.py",
     "service/test_openapi_document.py",
     "service/test_readiness.py",
