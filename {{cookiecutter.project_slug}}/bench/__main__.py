@@ -34,7 +34,10 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--trials", type=int, default=3, help="trials per scenario (median)")
     parser.add_argument("--warmup-seconds", type=int, default=5, help="unmeasured load first")
     parser.add_argument("--output", type=Path, default=PROJECT_ROOT / "build" / "bench")
-    return parser.parse_args(argv)
+    options = parser.parse_args(argv)
+    if options.seconds < 1 or options.trials < 1:
+        parser.error("--seconds and --trials must be at least 1")
+    return options
 
 
 def measure(
