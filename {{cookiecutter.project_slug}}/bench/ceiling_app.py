@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import onnxruntime
 
+from {{ cookiecutter.package_name }}.middleware.direct_api import read_body
 from {{ cookiecutter.package_name }}.schemas import FEATURE_NAMES
 
 options = onnxruntime.SessionOptions()
@@ -25,12 +26,9 @@ JSON_HEADERS = [(b"content-type", b"application/json")]
 async def app(scope, receive, send) -> None:
     if scope["type"] != "http":
         return
-    body = b""
-    more_body = True
-    while more_body:
-        message = await receive()
-        body += message.get("body", b"")
-        more_body = message.get("more_body", False)
+    body = await read_body(receive)
+    if body is None:
+        return  # the client left
     answer: object = {"status": "ready"}
     if scope["path"] == "/predict":
         records = json.loads(body)["records"]

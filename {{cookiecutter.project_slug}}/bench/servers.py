@@ -6,7 +6,6 @@ import http.client
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -15,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
+
+from harness.local_service import free_port, readiness
 
 READY_TIMEOUT_SECONDS = 60
 POLL_SECONDS = 0.02
@@ -28,12 +29,6 @@ class ServerSpec:
     description: str
     arguments: tuple[str, ...]
     environment: dict[str, str] = field(default_factory=dict)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def check_prediction(server: "RunningServer", body_path: Path, api_key: str, records: int) -> None:
@@ -54,18 +49,6 @@ def check_prediction(server: "RunningServer", body_path: Path, api_key: str, rec
             f"{server.spec.name} answered {response.status} {answer!r} to a valid request of "
             f"{records} record(s); see {server.log_path}"
         )
-
-
-def readiness(port: int) -> int | None:
-    """Status of GET /readyz, or None while nothing answers."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-    try:
-        connection.request("GET", "/readyz")
-        return connection.getresponse().status
-    except OSError:
-        return None
-    finally:
-        connection.close()
 
 
 class RunningServer:

@@ -25,6 +25,7 @@ def bench_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
     output = tmp_path_factory.mktemp("bench")
     # The harness trains and stores its own model in a private BentoML home.
     environment = {key: value for key, value in os.environ.items() if key != "BENTOML_HOME"}
+    environment["PYTHONPATH"] = "loadtests"  # as `make bench` runs it
     arguments = [
         "--seconds",
         "1",

@@ -8,6 +8,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from {{ cookiecutter.package_name }}.middleware.direct_api import read_body
 from {{ cookiecutter.package_name }}.middleware.request_limits import (
     RequestLimitsMiddleware,
 )
@@ -17,12 +18,7 @@ LIMIT = 1_000
 
 async def echo_length_app(scope: Scope, receive: Receive, send: Send) -> None:
     """Reads the whole body, as BentoML does, and answers with its length."""
-    body = b""
-    more_body = True
-    while more_body:
-        message = await receive()
-        body += message.get("body", b"")
-        more_body = message.get("more_body", False)
+    body = await read_body(receive) or b""
     await send({"type": "http.response.start", "status": 200, "headers": []})
     await send({"type": "http.response.body", "body": str(len(body)).encode()})
 
