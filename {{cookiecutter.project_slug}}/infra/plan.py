@@ -1,11 +1,16 @@
 """Run the Pulumi program offline, under Pulumi's mocks, and show what it would create.
 
-    make plan STACK=dev     (or: python infra/plan.py dev --output build/plan/dev)
+    make plan               (every stack, in order: bootstrap, dev, dev-cluster, prod, ...)
+    python infra/plan.py dev-cluster --output build/plan/dev-cluster
 
-Prints the resource inventory, writes every Kubernetes object the program declares as
-YAML, and writes `resources.json` (every resource with its inputs) for the tests. No
-AWS account, Pulumi CLI or provider plugin is needed. The program may not call any
-provider function (invoke): those need AWS, so this fails on the first one.
+Prints the resource inventory, writes every Kubernetes object the stack declares as
+YAML, `resources.json` (every resource with its inputs, parent and explicit
+dependencies) for the tests, and `exports.json` (its stack outputs). A stack that
+references another (the AWS layer reads the bootstrap's outputs, the cluster layer the
+AWS layer's) gets that stack's planned outputs from the folder beside its own, so plan
+the referenced stack first. No AWS account, Pulumi CLI or provider plugin is needed. The
+program may not call any provider function (invoke): those need AWS, so this fails on
+the first one.
 """
 
 import argparse
@@ -18,6 +23,7 @@ from typing import Any
 
 import pulumi
 import yaml
+from pulumi.runtime.settings import get_root_resource
 from pulumi.runtime.stack import wait_for_rpcs
 from pulumi.runtime.sync_await import _sync_await
 
@@ -41,21 +47,47 @@ HIGHLIGHTS = {
 class RecordingMocks(pulumi.runtime.Mocks):
     """Answers each resource registration like AWS would, and records it."""
 
-    def __init__(self, region: str, account_id: str) -> None:
+    def __init__(self, region: str, account_id: str, plans: Path) -> None:
         self.region = region
         self.account_id = account_id
+        self.plans = plans
         self.resources: list[dict[str, Any]] = []
-        self.ignored_changes: dict[tuple[str, str], list[str]] = {}
+        self.options: dict[tuple[str, str], dict[str, Any]] = {}
 
     def record_options(self, args: pulumi.ResourceTransformationArgs) -> None:
         """Options never reach the mocks; a stack transformation sees them first."""
-        if args.opts and args.opts.ignore_changes:
-            self.ignored_changes[(args.type_, args.name)] = list(args.opts.ignore_changes)
+        options: dict[str, Any] = {}
+        opts = args.opts or pulumi.ResourceOptions()
+        if opts.ignore_changes:
+            options["ignoreChanges"] = list(opts.ignore_changes)
+        if opts.parent is not None and opts.parent._type != "pulumi:pulumi:Stack":
+            options["parent"] = resource_key(opts.parent)
+        depends_on = opts.depends_on if isinstance(opts.depends_on, list) else []
+        if depends_on:
+            options["dependsOn"] = [resource_key(resource) for resource in depends_on]
+        self.options[(args.type_, args.name)] = options
+
+    def referenced_outputs(self, stack_name: str) -> dict[str, Any]:
+        stack = stack_name.rsplit("/", 1)[-1]
+        exports = self.plans / stack / "exports.json"
+        if not exports.exists():
+            raise RuntimeError(
+                f"this stack reads the outputs of stack {stack!r}: plan it first "
+                f"(python infra/plan.py {stack} --output {self.plans / stack})"
+            )
+        return json.loads(exports.read_text())
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        resource = {"type": args.typ, "name": args.name, "inputs": args.inputs}
-        if (args.typ, args.name) in self.ignored_changes:
-            resource["ignoreChanges"] = self.ignored_changes[(args.typ, args.name)]
+        if args.typ == "pulumi:pulumi:StackReference":
+            stack_name = args.inputs["name"]
+            outputs = self.referenced_outputs(stack_name)
+            return stack_name, {"name": stack_name, "outputs": outputs, "secretOutputNames": []}
+        resource = {
+            "type": args.typ,
+            "name": args.name,
+            "inputs": args.inputs,
+            **self.options.get((args.typ, args.name), {}),
+        }
         self.resources.append(resource)
         service = args.typ.split(":")[1].split("/")[0]
         kind = args.typ.rsplit(":", 1)[-1].lower()
@@ -91,6 +123,11 @@ class RecordingMocks(pulumi.runtime.Mocks):
         )
 
 
+def resource_key(resource: pulumi.Resource) -> str:
+    """How resources.json names a resource: `<type>::<name>`."""
+    return f"{resource._type}::{resource._name}"
+
+
 def read_stack_config(stack: str, overrides: dict[str, str]) -> tuple[str, dict[str, str]]:
     """The project name and the stack's config as Pulumi hands it to a program: every
     key namespaced, structured values as JSON. `overrides` replace keys of the file."""
@@ -100,15 +137,18 @@ def read_stack_config(stack: str, overrides: dict[str, str]) -> tuple[str, dict[
     for key, value in {**(stack_file.get("config") or {}), **overrides}.items():
         full_key = key if ":" in key else f"{project}:{key}"
         config[full_key] = value if isinstance(value, str) else json.dumps(value)
-    if not config.get(f"{project}:accountId"):
+    is_cluster_layer = config.get(f"{project}:layer") == "cluster"
+    if not is_cluster_layer and not config.get(f"{project}:accountId"):
         print(
             f"accountId is not set in Pulumi.{stack}.yaml; planning with {PLACEHOLDER_ACCOUNT_ID}."
         )
         config[f"{project}:accountId"] = PLACEHOLDER_ACCOUNT_ID
-    if not config.get(f"{project}:serviceImage"):
+    if is_cluster_layer and not config.get(f"{project}:serviceImage"):
         # Plan the service's objects too, as they will be once an image exists.
-        account, region = config[f"{project}:accountId"], config.get("aws:region", "")
-        image = f"{account}.dkr.ecr.{region}.amazonaws.com/{project}-{stack}@sha256:{'0' * 64}"
+        region = config.get("aws:region", "")
+        environment = config.get(f"{project}:environment", "")
+        registry = f"{PLACEHOLDER_ACCOUNT_ID}.dkr.ecr.{region}.amazonaws.com"
+        image = f"{registry}/{project}-{environment}@sha256:{'0' * 64}"
         print(f"serviceImage is not set in Pulumi.{stack}.yaml; planning with {image}.")
         config[f"{project}:serviceImage"] = image
     return project, config
@@ -127,10 +167,18 @@ class PlanFailed(Exception):
         super().__init__(f"the program stopped {where}: {cause}")
 
 
-def run_program(stack: str, overrides: dict[str, str]) -> dict[str, Any]:
+def stack_outputs() -> dict[str, Any]:
+    """The values the program exported, as `pulumi stack output --show-secrets` shows them."""
+    outputs = get_root_resource().outputs  # type: ignore[union-attr]
+    return _sync_await(pulumi.Output.from_input(outputs).future()) or {}
+
+
+def run_program(stack: str, overrides: dict[str, str], plans: Path) -> dict[str, Any]:
     project, config = read_stack_config(stack, overrides)
     pulumi.runtime.set_all_config(config)
-    mocks = RecordingMocks(config.get("aws:region", ""), config[f"{project}:accountId"])
+    mocks = RecordingMocks(
+        config.get("aws:region", ""), config.get(f"{project}:accountId", PLACEHOLDER_ACCOUNT_ID), plans
+    )
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False)
     pulumi.runtime.register_stack_transformation(lambda args: mocks.record_options(args))
     sys.path.insert(0, str(INFRA))
@@ -145,9 +193,11 @@ def run_program(stack: str, overrides: dict[str, str]) -> dict[str, Any]:
     return {
         "project": project,
         "stack": stack,
+        "layer": config.get(f"{project}:layer"),
         "region": mocks.region,
         "accountId": mocks.account_id,
         "resources": mocks.resources,
+        "exports": stack_outputs(),
     }
 
 
@@ -183,12 +233,16 @@ def write_outputs(plan: dict[str, Any], output: Path) -> None:
     for index, manifest in enumerate(kubernetes_objects(resources)):
         file_name = f"{index:02d}-{manifest['kind'].lower()}-{manifest['metadata']['name']}.yaml"
         (manifests / file_name).write_text(yaml.safe_dump(manifest, sort_keys=False))
+    exports = plan.pop("exports")
     (output / "resources.json").write_text(json.dumps(plan, indent=1, sort_keys=True))
+    (output / "exports.json").write_text(json.dumps(exports, indent=1, sort_keys=True))
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("stack", help="dev or prod: reads infra/Pulumi.<stack>.yaml")
+    parser.add_argument(
+        "stack", help="bootstrap, dev, dev-cluster, prod or prod-cluster: infra/Pulumi.<stack>.yaml"
+    )
     parser.add_argument(
         "--output", type=Path, required=True, help="where to write the YAML and resources.json"
     )
@@ -202,7 +256,7 @@ def main() -> int:
     arguments = parser.parse_args()
     overrides = dict(setting.split("=", 1) for setting in arguments.config)
     try:
-        plan = run_program(arguments.stack, overrides)
+        plan = run_program(arguments.stack, overrides, arguments.output.resolve().parent)
     except PlanFailed as error:
         print(error, file=sys.stderr)
         return 1

@@ -9,7 +9,7 @@ declared. Each rule's `description` says what it means for whoever is on call.
 from typing import Any
 
 from .canary_analysis import load_objectives
-from .stack_config import StackConfig
+from .stack_config import ClusterLayerConfig
 
 # The service's default SERVICE_MAX_CONCURRENCY: more requests in flight get 429.
 MAX_CONCURRENCY = 64
@@ -30,7 +30,7 @@ def alert(name: str, expr: str, duration: str, severity: str, summary: str, desc
     }
 
 
-def service_rules(config: StackConfig) -> list[dict[str, Any]]:
+def service_rules(config: ClusterLayerConfig) -> list[dict[str, Any]]:
     objectives = load_objectives()
     service = f'namespace="{config.app_namespace}", endpoint="/predict"'
     requests = f"sum(rate(bentoml_service_request_total{{{service}}}[5m]))"
@@ -118,7 +118,7 @@ def service_rules(config: StackConfig) -> list[dict[str, Any]]:
     return rules
 
 
-def model_rules(config: StackConfig) -> list[dict[str, Any]]:
+def model_rules(config: ClusterLayerConfig) -> list[dict[str, Any]]:
     drift = f'namespace="{config.app_namespace}"'
     confidence = f"model_prediction_confidence_bucket{{{drift}"
     return [
@@ -175,7 +175,7 @@ def model_rules(config: StackConfig) -> list[dict[str, Any]]:
     ]
 
 
-def rule_groups(config: StackConfig) -> list[dict[str, Any]]:
+def rule_groups(config: ClusterLayerConfig) -> list[dict[str, Any]]:
     return [
         {"name": f"{config.project}-service", "rules": service_rules(config)},
         {"name": f"{config.project}-model", "rules": model_rules(config)},

@@ -2,12 +2,14 @@
 check that a canary's target group is healthy before shifting traffic to it."""
 
 import pulumi
+import pulumi_kubernetes as kubernetes
 
 from . import helm_charts, iam
 from .cluster import Cluster
+from .cluster_connection import ClusterConnection
 from .naming import component_type
 from .pod_identity import pod_identity_role
-from .stack_config import StackConfig
+from .stack_config import AwsLayerConfig, ClusterLayerConfig
 
 NAMESPACE = "argo-rollouts"
 SERVICE_ACCOUNT = "argo-rollouts"
@@ -21,24 +23,42 @@ TARGET_GROUP_READS = [
 ]
 
 
-class ArgoRollouts(pulumi.ComponentResource):
+class ArgoRolloutsAws(pulumi.ComponentResource):
+    """The AWS layer's part: a role that only reads load balancers."""
+
     def __init__(
         self,
         name: str,
-        config: StackConfig,
+        config: AwsLayerConfig,
         cluster: Cluster,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__(component_type(config, "ArgoRollouts"), name, None, opts)
+        super().__init__(component_type(config, "ArgoRolloutsAws"), name, None, opts)
         policy = iam.policy_json(
             iam.allow(
                 TARGET_GROUP_READS, ["*"], StringEquals={"aws:RequestedRegion": config.region}
             )
         )
-        identity = pod_identity_role(
+        pod_identity_role(
             f"{name}-controller", config, cluster.name, NAMESPACE, SERVICE_ACCOUNT, policy, self
         )
-        helm_charts.release(
+        self.register_outputs({})
+
+
+class ArgoRollouts(pulumi.ComponentResource):
+    """The cluster layer's part: the controller."""
+
+    release: kubernetes.helm.v3.Release
+
+    def __init__(
+        self,
+        name: str,
+        config: ClusterLayerConfig,
+        cluster: ClusterConnection,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(component_type(config, "ArgoRollouts"), name, None, opts)
+        self.release = helm_charts.release(
             f"{name}-chart",
             helm_charts.ARGO_ROLLOUTS,
             NAMESPACE,
@@ -52,6 +72,5 @@ class ArgoRollouts(pulumi.ComponentResource):
             },
             cluster.provider,
             self,
-            depends_on=[identity],
         )
         self.register_outputs({})

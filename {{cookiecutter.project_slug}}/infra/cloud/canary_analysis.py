@@ -13,7 +13,7 @@ import pulumi
 import pulumi_kubernetes as kubernetes
 
 from .app_namespace import AppNamespace
-from .cluster import Cluster
+from .cluster_connection import ClusterConnection
 from .load_test_pods import (
     IMAGE_DIGEST_SKIP,
     LOADTESTS,
@@ -23,7 +23,7 @@ from .load_test_pods import (
     locust_pod,
 )
 from .naming import component_type
-from .stack_config import StackConfig
+from .stack_config import ClusterLayerConfig
 
 # Bounds the Job itself: a Job that hangs or retries must fail the analysis, not pass
 # it (Argo Rollouts reports a timed-out job metric as successful otherwise).
@@ -33,21 +33,20 @@ CANARY_HASH_ARGUMENT = "canary-hash"
 # A result must exist, be a number, and meet the objective.
 SUCCESS_WHEN = "len(result) > 0 && !isNaN(result[0]) && result[0] <= {limit}"
 ANALYSIS_INTERVAL = "1m"
-ANALYSIS_COUNT = 5
 
 
 def load_objectives() -> dict[str, float]:
     return tomllib.loads((LOADTESTS / "slo.toml").read_text())["slo"]
 
 
-def canary_selector(config: StackConfig) -> str:
+def canary_selector(config: ClusterLayerConfig) -> str:
     return (
         f'namespace="{config.app_namespace}", endpoint="/predict", '
         f'rollouts_pod_template_hash="{{{{args.{CANARY_HASH_ARGUMENT}}}}}"'
     )
 
 
-def prometheus_metrics(config: StackConfig) -> list[dict[str, Any]]:
+def prometheus_metrics(config: ClusterLayerConfig) -> list[dict[str, Any]]:
     objectives = load_objectives()
     selector = canary_selector(config)
     # `or vector(0)`: no 5xx series at all means no errors, not "no data".
@@ -64,7 +63,7 @@ def prometheus_metrics(config: StackConfig) -> list[dict[str, Any]]:
         {
             "name": name,
             "interval": ANALYSIS_INTERVAL,
-            "count": ANALYSIS_COUNT,
+            "count": config.canary.analysis_minutes,
             "failureLimit": 0,
             "successCondition": SUCCESS_WHEN.format(limit=limit),
             "provider": {"prometheus": {"address": PROMETHEUS_ADDRESS, "query": query}},
@@ -76,7 +75,7 @@ def prometheus_metrics(config: StackConfig) -> list[dict[str, Any]]:
     ]
 
 
-def gate_job(config: StackConfig, canary_service: str, api_keys_secret: str) -> dict[str, Any]:
+def gate_job(config: ClusterLayerConfig, canary_service: str, api_keys_secret: str) -> dict[str, Any]:
     canary_url = f"http://{canary_service}.{config.app_namespace}.svc"
     arguments = locust_arguments("canary_gate", "--host", canary_url)
     return {
@@ -94,8 +93,8 @@ class CanaryAnalysis(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        config: StackConfig,
-        cluster: Cluster,
+        config: ClusterLayerConfig,
+        cluster: ClusterConnection,
         namespace: AppNamespace,
         canary_service: str,
         api_keys_secret: str,

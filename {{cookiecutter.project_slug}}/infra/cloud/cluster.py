@@ -1,18 +1,17 @@
-"""The EKS cluster: private control-plane access in prod, audit logs, envelope-encrypted
-secrets, a small managed node group for system pods, the core add-ons, and a Kubernetes
-provider that authenticates with `aws eks get-token`."""
+"""The EKS cluster: a private API endpoint (public only in dev, only to listed networks),
+audit logs, envelope-encrypted secrets, a small managed node group for system pods and
+the core add-ons. Nothing here talks to the Kubernetes API: this is the AWS layer."""
 
 import json
 
 import pulumi
 import pulumi_aws as aws
-import pulumi_kubernetes as kubernetes
 
 from . import iam
 from .encryption import rotating_key
 from .naming import component_type, tags
 from .network import Network
-from .stack_config import StackConfig
+from .stack_config import AwsLayerConfig, EnvironmentConfig
 
 CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 # Add-ons that must exist before nodes can join, and those that need nodes to run on.
@@ -32,7 +31,7 @@ IMDS_HOP_LIMIT = 1
 ROOT_VOLUME_GIB = 40
 
 
-def node_role(name: str, config: StackConfig, parent: pulumi.Resource) -> aws.iam.Role:
+def node_role(name: str, config: EnvironmentConfig, parent: pulumi.Resource) -> aws.iam.Role:
     """An EC2 role for worker nodes, shared by the system node group and Karpenter's nodes."""
     role = aws.iam.Role(
         name,
@@ -50,7 +49,12 @@ def node_role(name: str, config: StackConfig, parent: pulumi.Resource) -> aws.ia
     return role
 
 
-def kubeconfig(cluster: aws.eks.Cluster, region: str) -> pulumi.Output[str]:
+def kubeconfig(
+    name: pulumi.Input[str],
+    endpoint: pulumi.Input[str],
+    certificate_authority: pulumi.Input[str],
+    region: str,
+) -> pulumi.Output[str]:
     """A kubeconfig that fetches short-lived tokens with the AWS CLI: no static credentials."""
 
     def render(arguments: list[str]) -> str:
@@ -91,23 +95,23 @@ def kubeconfig(cluster: aws.eks.Cluster, region: str) -> pulumi.Output[str]:
             }
         )
 
-    return pulumi.Output.all(
-        cluster.name, cluster.endpoint, cluster.certificate_authority.data
-    ).apply(render)
+    return pulumi.Output.all(name, endpoint, certificate_authority).apply(render)
 
 
 class Cluster(pulumi.ComponentResource):
     name: pulumi.Output[str]
     arn: pulumi.Output[str]
+    endpoint: pulumi.Output[str]
+    certificate_authority: pulumi.Output[str]
     security_group_id: pulumi.Output[str]
     node_role: aws.iam.Role
     kubeconfig: pulumi.Output[str]
-    provider: kubernetes.Provider
+    system_nodes: aws.eks.NodeGroup
 
     def __init__(
         self,
         name: str,
-        config: StackConfig,
+        config: AwsLayerConfig,
         network: Network,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -146,7 +150,8 @@ class Cluster(pulumi.ComponentResource):
             },
             access_config={
                 "authentication_mode": "API",
-                # Whoever runs `pulumi up` administers the cluster; everyone else needs an entry.
+                # Whoever runs the AWS layer's first `pulumi up` administers the cluster;
+                # CI's roles get their own entries (ci_runner.py, github_deploy.py).
                 "bootstrap_cluster_creator_admin_permissions": True,
             },
             enabled_cluster_log_types=CONTROL_PLANE_LOG_TYPES,
@@ -204,9 +209,9 @@ class Cluster(pulumi.ComponentResource):
             instance_types=[config.system_node_instance_type],
             ami_type="AL2023_x86_64_STANDARD",
             scaling_config={
-                "min_size": config.system_nodes.minimum,
+                "min_size": config.system_nodes.min,
                 "desired_size": config.system_nodes.desired,
-                "max_size": config.system_nodes.maximum,
+                "max_size": config.system_nodes.max,
             },
             update_config={"max_unavailable": 1},
             launch_template={
@@ -227,11 +232,11 @@ class Cluster(pulumi.ComponentResource):
 
         self.name = cluster.name
         self.arn = cluster.arn
+        self.endpoint = cluster.endpoint
+        self.certificate_authority = cluster.certificate_authority.data
         self.security_group_id = cluster.vpc_config.cluster_security_group_id
-        self.kubeconfig = pulumi.Output.secret(kubeconfig(cluster, config.region))
-        self.provider = kubernetes.Provider(
-            f"{name}-kubernetes",
-            kubeconfig=self.kubeconfig,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[node_group]),
+        self.system_nodes = node_group
+        self.kubeconfig = pulumi.Output.secret(
+            kubeconfig(cluster.name, cluster.endpoint, self.certificate_authority, config.region)
         )
         self.register_outputs({"name": self.name})

@@ -9,7 +9,7 @@ than it saved, see the design notes), so BentoML exports no such metric.
 import json
 from typing import Any
 
-from .stack_config import StackConfig
+from .stack_config import ClusterLayerConfig
 
 # Cluster metrics the panels use, from the chart's kube-state-metrics.
 KUBE_STATE_METRICS = (
@@ -22,7 +22,7 @@ PANEL_WIDTH = 12
 PANEL_HEIGHT = 8
 
 
-def panels(config: StackConfig) -> list[tuple[str, str, list[tuple[str, str]]]]:
+def panels(config: ClusterLayerConfig) -> list[tuple[str, str, list[tuple[str, str]]]]:
     """(title, unit, [(legend, query)]) for every panel, in reading order."""
     app = f'namespace="{config.app_namespace}"'
     service = f'{app}, endpoint="/predict"'
@@ -137,7 +137,7 @@ def panels(config: StackConfig) -> list[tuple[str, str, list[tuple[str, str]]]]:
     ]
 
 
-def dashboard(config: StackConfig) -> dict[str, Any]:
+def dashboard(config: ClusterLayerConfig) -> dict[str, Any]:
     built = []
     for index, (title, unit, queries) in enumerate(panels(config)):
         built.append(
@@ -171,5 +171,5 @@ def dashboard(config: StackConfig) -> dict[str, Any]:
     }
 
 
-def dashboard_json(config: StackConfig) -> str:
+def dashboard_json(config: ClusterLayerConfig) -> str:
     return json.dumps(dashboard(config), indent=1, sort_keys=True)

@@ -13,7 +13,7 @@ import pulumi
 import pulumi_kubernetes as kubernetes
 
 from .app_namespace import AppNamespace
-from .cluster import Cluster
+from .cluster_connection import ClusterConnection
 from .load_test_pods import (
     IMAGE_DIGEST_SKIP,
     MASTER_PORT,
@@ -22,7 +22,7 @@ from .load_test_pods import (
     locust_pod,
 )
 from .naming import component_type
-from .stack_config import StackConfig
+from .stack_config import ClusterLayerConfig
 
 # Never on a schedule: the CronJob only holds the Job template.
 NEVER = "0 0 1 1 *"
@@ -50,8 +50,8 @@ class DistributedLoadTest(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        config: StackConfig,
-        cluster: Cluster,
+        config: ClusterLayerConfig,
+        cluster: ClusterConnection,
         namespace: AppNamespace,
         target_service: str,
         api_keys_secret: str,

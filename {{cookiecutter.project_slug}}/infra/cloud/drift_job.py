@@ -18,13 +18,13 @@ import pulumi
 import pulumi_kubernetes as kubernetes
 
 from .app_namespace import AppNamespace
-from .cluster import Cluster
+from .cluster_connection import ClusterConnection
 from .monitoring import NAMESPACE as MONITORING_NAMESPACE
 from .monitoring import PUSHGATEWAY_POD_LABELS, PUSHGATEWAY_PORT
 from .naming import component_type
 from .network_policies import only_dns
 from .service_pod import PREDICTION_LOG_MOUNT, RESTRICTED_CONTAINER, RUN_AS_USER
-from .stack_config import StackConfig
+from .stack_config import ClusterLayerConfig
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CONTAINER = "drift-job"
@@ -43,14 +43,14 @@ def package_name() -> str:
     return pyproject["tool"]["uv"]["build-backend"]["module-name"]
 
 
-def drift_job_labels(config: StackConfig) -> dict[str, str]:
+def drift_job_labels(config: ClusterLayerConfig) -> dict[str, str]:
     return {
         "app.kubernetes.io/name": f"{config.project}-drift-job",
         "app.kubernetes.io/part-of": config.project,
     }
 
 
-def drift_pod(config: StackConfig, image: str, claim: str, pushgateway_url: str) -> dict[str, Any]:
+def drift_pod(config: ClusterLayerConfig, image: str, claim: str, pushgateway_url: str) -> dict[str, Any]:
     arguments = ["--log-dir", PREDICTION_LOG_MOUNT, "--output", OUTPUT]
     arguments += ["--window-hours", str(WINDOW_HOURS), "--model-store", BENTO_MODEL_STORE]
     arguments += ["--pushgateway", pushgateway_url, "--namespace", config.app_namespace]
@@ -109,8 +109,8 @@ class DriftJob(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        config: StackConfig,
-        cluster: Cluster,
+        config: ClusterLayerConfig,
+        cluster: ClusterConnection,
         namespace: AppNamespace,
         image: str,
         prediction_log_claim: str,

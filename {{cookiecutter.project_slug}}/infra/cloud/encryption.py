@@ -5,13 +5,13 @@ import pulumi
 import pulumi_aws as aws
 
 from .naming import tags
-from .stack_config import StackConfig
+from .stack_config import LayerConfig
 
 DELETION_WINDOW_DAYS = 30
 
 
 def rotating_key(
-    name: str, config: StackConfig, purpose: str, parent: pulumi.Resource
+    name: str, config: LayerConfig, purpose: str, parent: pulumi.Resource
 ) -> aws.kms.Key:
     return aws.kms.Key(
         name,

@@ -1,21 +1,22 @@
 """The role GitHub Actions assumes to deliver: trusted only for this repository's deploy
 environment, allowed to push to this one repository, to describe this one cluster, and,
 inside the cluster, to change the Rollout's (and the drift CronJob's) image and read how
-its canary went, in the app namespace only."""
+its canary went, in the app namespace only. The role and its access entry are the AWS
+layer's; the Kubernetes Role and its binding, the cluster layer's."""
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as kubernetes
 
-from . import iam
+from . import github_oidc, iam
+from .account_bootstrap import AccountBootstrap
 from .app_namespace import AppNamespace
 from .cluster import Cluster
+from .cluster_connection import ClusterConnection
 from .naming import component_type, tags
 from .registry import Registry
-from .stack_config import StackConfig
+from .stack_config import AwsLayerConfig, ClusterLayerConfig, EnvironmentConfig
 
-TOKEN_ISSUER = "token.actions.githubusercontent.com"  # noqa: S105 (a host name, not a secret)
-AUDIENCE = "sts.amazonaws.com"
 # What `kubectl argo rollouts set image | undo | status | get` and reading the Locust gate's
 # logs need; nothing else. EKS access policies cannot grant custom resources such as
 # Rollouts, so the role gets a Kubernetes group bound to this Role instead.
@@ -50,56 +51,28 @@ PUSH_ACTIONS = [
 ]
 
 
-def trust_policy(config: StackConfig, provider_arn: pulumi.Input[str]) -> pulumi.Output[str]:
-    """Only tokens for this repository's deploy environment, never a wildcard subject."""
-    repository = f"{config.github_owner}/{config.github_repository}"
-    subject = f"repo:{repository}:environment:{config.github_deploy_environment}"
-    return pulumi.Output.json_dumps(
-        iam.document(
-            {
-                "Effect": "Allow",
-                "Principal": {"Federated": provider_arn},
-                "Action": "sts:AssumeRoleWithWebIdentity",
-                "Condition": {
-                    "StringEquals": {
-                        f"{TOKEN_ISSUER}:aud": AUDIENCE,
-                        f"{TOKEN_ISSUER}:sub": subject,
-                    }
-                },
-            }
-        )
-    )
-
-
 class GitHubDeploy(pulumi.ComponentResource):
     role_arn: pulumi.Output[str]
 
     def __init__(
         self,
         name: str,
-        config: StackConfig,
+        config: AwsLayerConfig,
+        account: AccountBootstrap,
         registry: Registry,
         cluster: Cluster,
-        namespace: AppNamespace,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__(component_type(config, "GitHubDeploy"), name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
-        # One provider per account: reuse it when another stack already created it.
-        provider_arn = (
-            config.github_oidc_provider_arn
-            or aws.iam.OpenIdConnectProvider(
-                f"{name}-oidc",
-                url=f"https://{TOKEN_ISSUER}",
-                client_id_lists=[AUDIENCE],
-                tags=tags(config),
-                opts=child,
-            ).arn
-        )
         role = aws.iam.Role(
             f"{name}-role",
-            assume_role_policy=trust_policy(config, provider_arn),
+            assume_role_policy=github_oidc.trust_policy(
+                account.output("githubOidcProviderArn"),
+                account.output("githubRepository"),
+                f"environment:{config.github_deploy_environment}",
+            ),
             max_session_duration=3600,
             tags=tags(config),
             opts=child,
@@ -116,16 +89,35 @@ class GitHubDeploy(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        group = f"{config.project}:deployers"
         aws.eks.AccessEntry(
             f"{name}-access",
             cluster_name=cluster.name,
             principal_arn=role.arn,
             type="STANDARD",
-            kubernetes_groups=[group],
+            kubernetes_groups=[deployers_group(config)],
             tags=tags(config),
             opts=child,
         )
+        self.role_arn = role.arn
+        self.register_outputs({"role_arn": self.role_arn})
+
+
+def deployers_group(config: EnvironmentConfig) -> str:
+    return f"{config.project}:deployers"
+
+
+class DeployerRole(pulumi.ComponentResource):
+    """The cluster layer's part: what the deploy role's group may do in the app namespace."""
+
+    def __init__(
+        self,
+        name: str,
+        config: ClusterLayerConfig,
+        cluster: ClusterConnection,
+        namespace: AppNamespace,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(component_type(config, "DeployerRole"), name, None, opts)
         in_cluster = pulumi.ResourceOptions(
             parent=self, provider=cluster.provider, depends_on=[namespace]
         )
@@ -143,8 +135,13 @@ class GitHubDeploy(pulumi.ComponentResource):
                 "kind": "Role",
                 "name": f"{config.project}-deployer",
             },
-            subjects=[{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": group}],
+            subjects=[
+                {
+                    "apiGroup": "rbac.authorization.k8s.io",
+                    "kind": "Group",
+                    "name": deployers_group(config),
+                }
+            ],
             opts=in_cluster,
         )
-        self.role_arn = role.arn
-        self.register_outputs({"role_arn": self.role_arn})
+        self.register_outputs({})

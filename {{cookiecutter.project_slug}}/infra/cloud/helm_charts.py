@@ -1,6 +1,7 @@
 """Every Helm chart the cluster runs, pinned to one version, in one place.
 
-The versions match the CRD schemas the tests validate custom resources against:
+Chart versions are not app versions: each below was seen published, where the comment
+says. The controllers match the CRD schemas the tests validate custom resources against:
 Karpenter 1.14.1, External Secrets 2.9.0, Argo Rollouts 1.9.1 (chart 2.41.1) and the
 Prometheus operator 0.93.0 (kube-prometheus-stack 88.3.0).
 """
@@ -24,20 +25,28 @@ class Chart:
         return self.repository.startswith("oci://")
 
 
+# aws/karpenter-provider-aws tag v1.14.1 (OCI only; the release sets Chart.yaml's version).
 KARPENTER = Chart("karpenter", "1.14.1", "oci://public.ecr.aws/karpenter")
+# external-secrets/external-secrets tag helm-chart-2.9.0: appVersion v2.9.0.
 EXTERNAL_SECRETS = Chart("external-secrets", "2.9.0", "https://charts.external-secrets.io")
+# aws/eks-charts stable/aws-load-balancer-controller/Chart.yaml and gh-pages index.yaml:
+# 3.5.0, appVersion v3.5.0 (its IAM policy: load_balancer_controller.py).
 AWS_LOAD_BALANCER_CONTROLLER = Chart(
     "aws-load-balancer-controller", "3.5.0", "https://aws.github.io/eks-charts"
 )
+# argoproj/argo-helm tag argo-rollouts-2.41.1 (2026-07-20): appVersion v1.9.1.
 ARGO_ROLLOUTS = Chart("argo-rollouts", "2.41.1", "https://argoproj.github.io/argo-helm")
 # The controller version that chart installs: delivery uses the kubectl plugin of the same one.
 ARGO_ROLLOUTS_CONTROLLER_VERSION = "v1.9.1"
+# prometheus-community/helm-charts tag kube-prometheus-stack-88.3.0: operator v0.93.0.
 KUBE_PROMETHEUS_STACK = Chart(
     "kube-prometheus-stack", "88.3.0", "https://prometheus-community.github.io/helm-charts"
 )
-# Holds the drift job's last results for Prometheus to scrape (Pushgateway 1.11).
+# Holds the drift job's last results for Prometheus to scrape. prometheus-community/
+# helm-charts tag prometheus-pushgateway-3.8.0: appVersion v1.11.3 (no chart 3.11.x exists;
+# 1.11.2 is the app's version, not the chart's).
 PROMETHEUS_PUSHGATEWAY = Chart(
-    "prometheus-pushgateway", "3.11.2", "https://prometheus-community.github.io/helm-charts"
+    "prometheus-pushgateway", "3.8.0", "https://prometheus-community.github.io/helm-charts"
 )
 
 

@@ -1,6 +1,6 @@
 """Node autoscaling with Karpenter: its controller role (EKS Pod Identity), the node role
-its nodes join with, the interruption queue fed by EventBridge, and one NodePool with
-its EC2NodeClass."""
+its nodes join with and the interruption queue fed by EventBridge (the AWS layer); the
+controller, one NodePool and its EC2NodeClass (the cluster layer)."""
 
 import json
 
@@ -10,9 +10,10 @@ import pulumi_kubernetes as kubernetes
 
 from . import helm_charts, iam
 from .cluster import Cluster, node_role
+from .cluster_connection import ClusterConnection
 from .naming import component_type, tags
 from .pod_identity import pod_identity_role
-from .stack_config import StackConfig
+from .stack_config import AwsLayerConfig, ClusterLayerConfig
 
 NAMESPACE = "kube-system"
 SERVICE_ACCOUNT = "karpenter"
@@ -28,116 +29,185 @@ INTERRUPTION_EVENTS = {
         "source": ["aws.ec2"],
         "detail-type": ["EC2 Instance State-change Notification"],
     },
+    "reservation-interruption": {
+        "source": ["aws.ec2"],
+        "detail-type": ["EC2 Capacity Reservation Instance Interruption Warning"],
+    },
 }
 # Nodes are replaced after 30 days, so they keep up with patched AMIs.
 NODE_EXPIRY = "720h"
 
 
 def controller_policy(
-    config: StackConfig,
+    config: AwsLayerConfig,
     queue_arn: pulumi.Output[str],
     node_role_arn: pulumi.Output[str],
     cluster_arn: pulumi.Output[str],
 ) -> pulumi.Output[str]:
-    """What the controller may do: launch and terminate only instances tagged for this
-    cluster, read its queue, pass only the node role. Describe and pricing calls cannot
-    be scoped to resources."""
-    region, account = config.region, config.account_id
-    cluster_tag = f"aws:ResourceTag/kubernetes.io/cluster/{config.name}"
-    request_tag = f"aws:RequestTag/kubernetes.io/cluster/{config.name}"
-    launched = [
-        f"arn:aws:ec2:{region}:*:{kind}/*"
-        for kind in (
-            "fleet",
-            "instance",
-            "volume",
-            "network-interface",
-            "launch-template",
-            "spot-instances-request",
-        )
-    ]
+    """The six policies of Karpenter v1.14.1's getting-started CloudFormation template
+    (NodeLifecycle, IAMIntegration, EKSIntegration, Interruption, ResourceDiscovery,
+    ZonalShift), as one document, for this cluster. Launches and deletions are limited to
+    resources tagged for this cluster and a NodePool; it may pass only the node role."""
+    region, account, cluster = config.region, config.account_id, config.name
+    owned = {f"aws:ResourceTag/kubernetes.io/cluster/{cluster}": "owned"}
+    of_a_node_pool = {"aws:ResourceTag/karpenter.sh/nodepool": "*"}
+    requested_for_cluster = {
+        f"aws:RequestTag/kubernetes.io/cluster/{cluster}": "owned",
+        "aws:RequestTag/eks:eks-cluster-name": cluster,
+    }
+    requested_for_node_pool = {"aws:RequestTag/karpenter.sh/nodepool": "*"}
+    profile_in_region = {"aws:ResourceTag/topology.kubernetes.io/region": region}
+    profile_requested_in_region = {"aws:RequestTag/topology.kubernetes.io/region": region}
+    of_a_node_class = {"aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass": "*"}
+    requested_for_node_class = {"aws:RequestTag/karpenter.k8s.aws/ec2nodeclass": "*"}
+
+    def ec2(*kinds: str, account_id: str = "*") -> list[str]:
+        return [f"arn:aws:ec2:{region}:{account_id}:{kind}/*" for kind in kinds]
+
+    launched = ec2(
+        "fleet",
+        "instance",
+        "volume",
+        "network-interface",
+        "launch-template",
+        "spot-instances-request",
+    )
+    instance_profiles = [f"arn:aws:iam::{account}:instance-profile/*"]
     return iam.policy_json(
+        # NodeLifecycle
         iam.allow(
             ["ec2:RunInstances", "ec2:CreateFleet"],
             [
                 f"arn:aws:ec2:{region}::image/*",
                 f"arn:aws:ec2:{region}::snapshot/*",
-                f"arn:aws:ec2:{region}:*:security-group/*",
-                f"arn:aws:ec2:{region}:*:subnet/*",
-                f"arn:aws:ec2:{region}:*:capacity-reservation/*",
+                *ec2("security-group", "subnet", "capacity-reservation", "placement-group"),
             ],
         ),
         iam.allow(
             ["ec2:RunInstances", "ec2:CreateFleet"],
-            [f"arn:aws:ec2:{region}:*:launch-template/*"],
-            StringEquals={cluster_tag: "owned"},
+            ec2("launch-template"),
+            StringEquals=owned,
+            StringLike=of_a_node_pool,
         ),
         iam.allow(
             ["ec2:RunInstances", "ec2:CreateFleet", "ec2:CreateLaunchTemplate"],
             launched,
-            StringEquals={request_tag: "owned"},
+            StringEquals=requested_for_cluster,
+            StringLike=requested_for_node_pool,
         ),
         iam.allow(
             ["ec2:CreateTags"],
             launched,
             StringEquals={
-                request_tag: "owned",
+                **requested_for_cluster,
                 "ec2:CreateAction": ["RunInstances", "CreateFleet", "CreateLaunchTemplate"],
+            },
+            StringLike=requested_for_node_pool,
+        ),
+        iam.allow(
+            ["ec2:CreateTags"],
+            ec2("instance"),
+            StringEquals=owned,
+            StringLike=of_a_node_pool,
+            StringEqualsIfExists={"aws:RequestTag/eks:eks-cluster-name": cluster},
+            **{
+                "ForAllValues:StringEquals": {
+                    "aws:TagKeys": ["eks:eks-cluster-name", "karpenter.sh/nodeclaim", "Name"]
+                }
             },
         ),
         iam.allow(
-            ["ec2:TerminateInstances", "ec2:DeleteLaunchTemplate", "ec2:CreateTags"],
-            [f"arn:aws:ec2:{region}:*:instance/*", f"arn:aws:ec2:{region}:*:launch-template/*"],
-            StringEquals={cluster_tag: "owned"},
+            ["ec2:TerminateInstances", "ec2:DeleteLaunchTemplate"],
+            ec2("instance", "launch-template"),
+            StringEquals=owned,
+            StringLike=of_a_node_pool,
         ),
-        iam.allow(
-            [
-                "ec2:DescribeAvailabilityZones",
-                "ec2:DescribeImages",
-                "ec2:DescribeInstances",
-                "ec2:DescribeInstanceTypeOfferings",
-                "ec2:DescribeInstanceTypes",
-                "ec2:DescribeLaunchTemplates",
-                "ec2:DescribeSecurityGroups",
-                "ec2:DescribeSpotPriceHistory",
-                "ec2:DescribeSubnets",
-                "ec2:DescribeCapacityReservations",
-                "pricing:GetProducts",
-            ],
-            ["*"],
-            StringEquals={"aws:RequestedRegion": region},
-        ),
-        iam.allow(["ssm:GetParameter"], [f"arn:aws:ssm:{region}::parameter/aws/service/*"]),
-        iam.allow(["sqs:DeleteMessage", "sqs:GetQueueUrl", "sqs:ReceiveMessage"], [queue_arn]),
+        # IAMIntegration
         iam.allow(
             ["iam:PassRole"],
             [node_role_arn],
             StringEquals={"iam:PassedToService": "ec2.amazonaws.com"},
         ),
         iam.allow(
+            ["iam:CreateInstanceProfile"],
+            instance_profiles,
+            StringEquals={**requested_for_cluster, **profile_requested_in_region},
+            StringLike=requested_for_node_class,
+        ),
+        iam.allow(
+            ["iam:TagInstanceProfile"],
+            instance_profiles,
+            StringEquals={
+                **owned,
+                **profile_in_region,
+                **requested_for_cluster,
+                **profile_requested_in_region,
+            },
+            StringLike={**of_a_node_class, **requested_for_node_class},
+        ),
+        iam.allow(
             [
-                "iam:CreateInstanceProfile",
-                "iam:TagInstanceProfile",
                 "iam:AddRoleToInstanceProfile",
                 "iam:RemoveRoleFromInstanceProfile",
                 "iam:DeleteInstanceProfile",
-                "iam:GetInstanceProfile",
             ],
-            [f"arn:aws:iam::{account}:instance-profile/*"],
+            instance_profiles,
+            StringEquals={**owned, **profile_in_region},
+            StringLike=of_a_node_class,
         ),
+        # EKSIntegration and Interruption
         iam.allow(["eks:DescribeCluster"], [cluster_arn]),
+        iam.allow(["sqs:DeleteMessage", "sqs:GetQueueUrl", "sqs:ReceiveMessage"], [queue_arn]),
+        # ZonalShift: whether ARC has moved traffic away from a zone of this cluster.
+        iam.allow(
+            ["arc-zonal-shift:GetManagedResource"],
+            ["*"],
+            StringEquals={"arc-zonal-shift:ResourceIdentifier": cluster_arn},
+        ),
+        # ResourceDiscovery
+        iam.allow(
+            [
+                "ec2:DescribeCapacityReservations",
+                "ec2:DescribeImages",
+                "ec2:DescribeInstances",
+                "ec2:DescribeInstanceStatus",
+                "ec2:DescribeInstanceTypeOfferings",
+                "ec2:DescribeInstanceTypes",
+                "ec2:DescribeLaunchTemplates",
+                "ec2:DescribePlacementGroups",
+                "ec2:DescribeSecurityGroups",
+                "ec2:DescribeSpotPriceHistory",
+                "ec2:DescribeSubnets",
+            ],
+            ["*"],
+            StringEquals={"aws:RequestedRegion": region},
+        ),
+        iam.allow(["ssm:GetParameter"], [f"arn:aws:ssm:{region}::parameter/aws/service/*"]),
+        # Not limited to a region: Karpenter asks the pricing API in us-east-1, eu-central-1
+        # or ap-south-1, whichever serves the cluster's region.
+        iam.allow(["pricing:GetProducts"], ["*"]),
+        # The EC2NodeClass finalizer lists profiles to find its own: without it, deleting
+        # a node class (and so `pulumi destroy`) waits forever.
+        iam.allow(["iam:ListInstanceProfiles"], ["*"]),
+        iam.allow(["iam:GetInstanceProfile"], instance_profiles),
     )
 
 
-class Karpenter(pulumi.ComponentResource):
+class KarpenterAws(pulumi.ComponentResource):
+    """The AWS layer's part: the interruption queue and its rules, the role nodes join
+    with, and the controller's role."""
+
+    node_role_name: pulumi.Output[str]
+    queue_name: pulumi.Output[str]
+
     def __init__(
         self,
         name: str,
-        config: StackConfig,
+        config: AwsLayerConfig,
         cluster: Cluster,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__(component_type(config, "Karpenter"), name, None, opts)
+        super().__init__(component_type(config, "KarpenterAws"), name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
         queue = aws.sqs.Queue(
@@ -184,7 +254,7 @@ class Karpenter(pulumi.ComponentResource):
             opts=child,
         )
 
-        identity = pod_identity_role(
+        pod_identity_role(
             f"{name}-controller",
             config,
             cluster.name,
@@ -193,13 +263,34 @@ class Karpenter(pulumi.ComponentResource):
             controller_policy(config, queue.arn, nodes.arn, cluster.arn),
             self,
         )
+        self.node_role_name = nodes.name
+        self.queue_name = queue.name
+        self.register_outputs({"queue_name": self.queue_name})
+
+
+class Karpenter(pulumi.ComponentResource):
+    """The cluster layer's part: the controller, its EC2NodeClass and NodePool."""
+
+    node_pool: kubernetes.apiextensions.CustomResource
+
+    def __init__(
+        self,
+        name: str,
+        config: ClusterLayerConfig,
+        cluster: ClusterConnection,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(component_type(config, "Karpenter"), name, None, opts)
         chart = helm_charts.release(
             f"{name}-chart",
             helm_charts.KARPENTER,
             NAMESPACE,
             {
                 "serviceAccount": {"name": SERVICE_ACCOUNT},
-                "settings": {"clusterName": config.name, "interruptionQueue": queue.name},
+                "settings": {
+                    "clusterName": config.name,
+                    "interruptionQueue": cluster.output("karpenterQueueName"),
+                },
                 "controller": {
                     "resources": {
                         "requests": {"cpu": "250m", "memory": "512Mi"},
@@ -209,7 +300,6 @@ class Karpenter(pulumi.ComponentResource):
             },
             cluster.provider,
             self,
-            depends_on=[identity],
         )
         crd_options = pulumi.ResourceOptions(
             parent=self, provider=cluster.provider, depends_on=[chart]
@@ -220,7 +310,7 @@ class Karpenter(pulumi.ComponentResource):
             kind="EC2NodeClass",
             metadata={"name": "default"},
             spec={
-                "role": nodes.name,
+                "role": cluster.output("karpenterNodeRoleName"),
                 "amiSelectorTerms": [{"alias": "al2023@latest"}],
                 "subnetSelectorTerms": [{"tags": {"karpenter.sh/discovery": config.name}}],
                 "securityGroupSelectorTerms": [{"id": cluster.security_group_id}],
@@ -240,7 +330,7 @@ class Karpenter(pulumi.ComponentResource):
             },
             opts=crd_options,
         )
-        kubernetes.apiextensions.CustomResource(
+        self.node_pool = kubernetes.apiextensions.CustomResource(
             f"{name}-node-pool",
             api_version="karpenter.sh/v1",
             kind="NodePool",

@@ -1,40 +1,51 @@
 """AWS Load Balancer Controller: turns the app's Ingress into an ALB that sends traffic
 straight to pod IPs, which Argo Rollouts then weights between stable and canary.
 
-Its role may only change load balancers, target groups and security groups that carry
-this cluster's tag; what it creates gets that tag. WAF, Shield and Cognito integrations
-are switched off, so their permissions are not granted.
+Its role is the upstream policy at the pinned version, narrowed only where the chart's
+settings make a permission unused (WAF, Shield and Cognito are off). The role lives in
+the AWS layer; the chart in the cluster layer.
 """
 
 import pulumi
+import pulumi_kubernetes as kubernetes
 
 from . import helm_charts, iam
 from .cluster import Cluster
+from .cluster_connection import ClusterConnection
 from .naming import component_type
-from .network import Network
 from .pod_identity import pod_identity_role
-from .stack_config import StackConfig
+from .stack_config import AwsLayerConfig, ClusterLayerConfig, EnvironmentConfig
 
 NAMESPACE = "kube-system"
 SERVICE_ACCOUNT = "aws-load-balancer-controller"
 CLUSTER_TAG = "elbv2.k8s.aws/cluster"
+# The statements of the controller's own docs/install/iam_policy.json at v3.5.0 (the
+# chart's appVersion), in its order. tests/infra/test_controller_policies.py holds the
+# upstream action list and the narrowings below, each with its reason:
+# - WAF, WAF Regional, Shield, Cognito and IAM server certificates are left out: the chart
+#   runs with enableWaf/enableWafv2/enableShield false, and listeners use ACM certificates.
+# - Reads are limited to the stack's region, and ARNs to its account and region: the
+#   controller only manages load balancers of its own cluster.
 READ_ACTIONS = [
     "ec2:DescribeAccountAttributes",
     "ec2:DescribeAddresses",
     "ec2:DescribeAvailabilityZones",
     "ec2:DescribeInternetGateways",
     "ec2:DescribeVpcs",
+    "ec2:DescribeVpcPeeringConnections",
     "ec2:DescribeSubnets",
     "ec2:DescribeSecurityGroups",
     "ec2:DescribeInstances",
     "ec2:DescribeNetworkInterfaces",
     "ec2:DescribeTags",
-    "ec2:DescribeRouteTables",
+    "ec2:GetCoipPoolUsage",
+    "ec2:DescribeCoipPools",
     "ec2:GetSecurityGroupsForVpc",
+    "ec2:DescribeIpamPools",
+    "ec2:DescribeRouteTables",
     "elasticloadbalancing:DescribeLoadBalancers",
     "elasticloadbalancing:DescribeLoadBalancerAttributes",
     "elasticloadbalancing:DescribeListeners",
-    "elasticloadbalancing:DescribeListenerAttributes",
     "elasticloadbalancing:DescribeListenerCertificates",
     "elasticloadbalancing:DescribeSSLPolicies",
     "elasticloadbalancing:DescribeRules",
@@ -43,46 +54,79 @@ READ_ACTIONS = [
     "elasticloadbalancing:DescribeTargetHealth",
     "elasticloadbalancing:DescribeTags",
     "elasticloadbalancing:DescribeTrustStores",
-    "acm:ListCertificates",
-    "acm:DescribeCertificate",
+    "elasticloadbalancing:DescribeListenerAttributes",
+    "elasticloadbalancing:DescribeCapacityReservation",
+]
+TAGGED_RESOURCE_CHANGES = [
+    "elasticloadbalancing:ModifyLoadBalancerAttributes",
+    "elasticloadbalancing:SetIpAddressType",
+    "elasticloadbalancing:SetSecurityGroups",
+    "elasticloadbalancing:SetSubnets",
+    "elasticloadbalancing:DeleteLoadBalancer",
+    "elasticloadbalancing:ModifyTargetGroup",
+    "elasticloadbalancing:ModifyTargetGroupAttributes",
+    "elasticloadbalancing:DeleteTargetGroup",
+    "elasticloadbalancing:ModifyListenerAttributes",
+    "elasticloadbalancing:ModifyCapacityReservation",
+    "elasticloadbalancing:ModifyIpPools",
+]
+LISTENER_CHANGES = [
+    "elasticloadbalancing:ModifyListener",
+    "elasticloadbalancing:AddListenerCertificates",
+    "elasticloadbalancing:RemoveListenerCertificates",
+    "elasticloadbalancing:ModifyRule",
+    "elasticloadbalancing:SetRulePriorities",
 ]
 
 
-def controller_policy(config: StackConfig) -> pulumi.Output[str]:
+def controller_policy(config: EnvironmentConfig, account_id: str) -> pulumi.Output[str]:
     tagged = {"Null": {f"aws:ResourceTag/{CLUSTER_TAG}": "false"}}
     tagging_on_create = {"Null": {f"aws:RequestTag/{CLUSTER_TAG}": "false"}}
+    # A tag change that keeps the cluster tag: the controller may not take a resource over.
+    retagging = {
+        "Null": {f"aws:RequestTag/{CLUSTER_TAG}": "true", f"aws:ResourceTag/{CLUSTER_TAG}": "false"}
+    }
     region = config.region
-    balancers = [
-        f"arn:aws:elasticloadbalancing:{region}:{config.account_id}:{kind}"
-        for kind in ("targetgroup/*/*", "loadbalancer/app/*/*", "loadbalancer/net/*/*")
-    ]
-    listeners = [
-        f"arn:aws:elasticloadbalancing:{region}:{config.account_id}:{kind}"
-        for kind in (
-            "listener/app/*/*/*",
-            "listener/net/*/*/*",
-            "listener-rule/app/*/*/*",
-            "listener-rule/net/*/*/*",
-        )
-    ]
-    security_groups = [f"arn:aws:ec2:{region}:{config.account_id}:security-group/*"]
+
+    def arns(service: str, *kinds: str) -> list[str]:
+        return [f"arn:aws:{service}:{region}:{account_id}:{kind}" for kind in kinds]
+
+    security_groups = arns("ec2", "security-group/*")
+    balancers = arns(
+        "elasticloadbalancing", "targetgroup/*/*", "loadbalancer/net/*/*", "loadbalancer/app/*/*"
+    )
+    listeners = arns(
+        "elasticloadbalancing",
+        "listener/net/*/*/*",
+        "listener/app/*/*/*",
+        "listener-rule/net/*/*/*",
+        "listener-rule/app/*/*/*",
+    )
+    in_region = {"StringEquals": {"aws:RequestedRegion": region}}
     return iam.policy_json(
         iam.allow(
             ["iam:CreateServiceLinkedRole"],
             ["*"],
             StringEquals={"iam:AWSServiceName": "elasticloadbalancing.amazonaws.com"},
         ),
-        iam.allow(READ_ACTIONS, ["*"], StringEquals={"aws:RequestedRegion": region}),
-        iam.allow(["ec2:CreateSecurityGroup"], ["*"], StringEquals={"aws:RequestedRegion": region}),
+        iam.allow(READ_ACTIONS, ["*"], **in_region),
+        iam.allow(["acm:ListCertificates", "acm:DescribeCertificate"], ["*"], **in_region),
+        # Untagged on purpose: the controller opens the cluster security group EKS made
+        # (tagged kubernetes.io/cluster/<name>, not elbv2.k8s.aws/cluster) to the ALB.
+        iam.allow(
+            ["ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress"],
+            security_groups,
+        ),
+        iam.allow(["ec2:CreateSecurityGroup"], ["*"], **in_region),
         iam.allow(
             ["ec2:CreateTags"],
             security_groups,
             StringEquals={"ec2:CreateAction": "CreateSecurityGroup"},
+            **tagging_on_create,
         ),
+        iam.allow(["ec2:CreateTags", "ec2:DeleteTags"], security_groups, **retagging),
         iam.allow(
             [
-                "ec2:CreateTags",
-                "ec2:DeleteTags",
                 "ec2:AuthorizeSecurityGroupIngress",
                 "ec2:RevokeSecurityGroupIngress",
                 "ec2:DeleteSecurityGroup",
@@ -94,6 +138,7 @@ def controller_policy(config: StackConfig) -> pulumi.Output[str]:
             ["elasticloadbalancing:CreateLoadBalancer", "elasticloadbalancing:CreateTargetGroup"],
             ["*"],
             **tagging_on_create,
+            StringEquals={"aws:RequestedRegion": region},
         ),
         iam.allow(
             [
@@ -101,71 +146,78 @@ def controller_policy(config: StackConfig) -> pulumi.Output[str]:
                 "elasticloadbalancing:DeleteListener",
                 "elasticloadbalancing:CreateRule",
                 "elasticloadbalancing:DeleteRule",
-                "elasticloadbalancing:ModifyListener",
-                "elasticloadbalancing:ModifyRule",
-                "elasticloadbalancing:SetRulePriorities",
-                "elasticloadbalancing:AddListenerCertificates",
-                "elasticloadbalancing:RemoveListenerCertificates",
-                "elasticloadbalancing:ModifyListenerAttributes",
             ],
             [*balancers, *listeners],
-            **tagged,
         ),
+        iam.allow(
+            ["elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags"],
+            balancers,
+            **retagging,
+        ),
+        # Listener and rule tagging is on by default since v2.x: new listeners are tagged
+        # as they are created, before any tag exists to condition on.
+        iam.allow(["elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags"], listeners),
+        iam.allow(TAGGED_RESOURCE_CHANGES, [*balancers, *listeners], **tagged),
         iam.allow(
             ["elasticloadbalancing:AddTags"],
             balancers,
             StringEquals={
                 "elasticloadbalancing:CreateAction": ["CreateTargetGroup", "CreateLoadBalancer"]
             },
+            **tagging_on_create,
         ),
         iam.allow(
-            [
-                "elasticloadbalancing:AddTags",
-                "elasticloadbalancing:RemoveTags",
-                "elasticloadbalancing:ModifyLoadBalancerAttributes",
-                "elasticloadbalancing:SetIpAddressType",
-                "elasticloadbalancing:SetSecurityGroups",
-                "elasticloadbalancing:SetSubnets",
-                "elasticloadbalancing:DeleteLoadBalancer",
-                "elasticloadbalancing:ModifyTargetGroup",
-                "elasticloadbalancing:ModifyTargetGroupAttributes",
-                "elasticloadbalancing:DeleteTargetGroup",
-                "elasticloadbalancing:RegisterTargets",
-                "elasticloadbalancing:DeregisterTargets",
-            ],
-            [*balancers, *listeners],
-            **tagged,
+            ["elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"],
+            arns("elasticloadbalancing", "targetgroup/*/*"),
         ),
+        iam.allow(LISTENER_CHANGES, [*balancers, *listeners]),
     )
 
 
-class LoadBalancerController(pulumi.ComponentResource):
+class LoadBalancerControllerAws(pulumi.ComponentResource):
+    """The AWS layer's part: the controller's role, bound to its service account."""
+
     def __init__(
         self,
         name: str,
-        config: StackConfig,
+        config: AwsLayerConfig,
         cluster: Cluster,
-        network: Network,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__(component_type(config, "LoadBalancerController"), name, None, opts)
-        identity = pod_identity_role(
+        super().__init__(component_type(config, "LoadBalancerControllerAws"), name, None, opts)
+        pod_identity_role(
             f"{name}-controller",
             config,
             cluster.name,
             NAMESPACE,
             SERVICE_ACCOUNT,
-            controller_policy(config),
+            controller_policy(config, config.account_id),
             self,
         )
-        helm_charts.release(
+        self.register_outputs({})
+
+
+class LoadBalancerController(pulumi.ComponentResource):
+    """The cluster layer's part: the controller itself."""
+
+    release: kubernetes.helm.v3.Release
+
+    def __init__(
+        self,
+        name: str,
+        config: ClusterLayerConfig,
+        cluster: ClusterConnection,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(component_type(config, "LoadBalancerController"), name, None, opts)
+        self.release = helm_charts.release(
             f"{name}-chart",
             helm_charts.AWS_LOAD_BALANCER_CONTROLLER,
             NAMESPACE,
             {
                 "clusterName": config.name,
                 "region": config.region,
-                "vpcId": network.vpc_id,
+                "vpcId": cluster.output("vpcId"),
                 "serviceAccount": {"name": SERVICE_ACCOUNT},
                 "replicaCount": 2,
                 "enableWaf": False,
@@ -174,6 +226,5 @@ class LoadBalancerController(pulumi.ComponentResource):
             },
             cluster.provider,
             self,
-            depends_on=[identity],
         )
         self.register_outputs({})

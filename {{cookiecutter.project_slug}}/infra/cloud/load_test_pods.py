@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from .service_pod import RESTRICTED_CONTAINER
-from .stack_config import StackConfig
+from .stack_config import ClusterLayerConfig
 
 LOADTESTS = Path(__file__).resolve().parents[2] / "loadtests"
 MOUNT = "/loadtests"
@@ -25,14 +25,14 @@ MASTER_PORT = 5557
 IMAGE_DIGEST_SKIP = {"checkov.io/skip1": "CKV_K8S_43=public image pinned by version tag"}
 
 
-def load_test_labels(config: StackConfig, role: str = "gate") -> dict[str, str]:
+def load_test_labels(config: ClusterLayerConfig, role: str = "gate") -> dict[str, str]:
     return {
         "app.kubernetes.io/name": f"{config.project}-load-test",
         "app.kubernetes.io/component": role,
     }
 
 
-def files_name(config: StackConfig) -> str:
+def files_name(config: ClusterLayerConfig) -> str:
     return f"{config.project}-load-test"
 
 
@@ -54,7 +54,7 @@ def locust_arguments(shape: str, *extra: str) -> list[str]:
 
 
 def locust_pod(
-    config: StackConfig, role: str, arguments: list[str], api_keys_secret: str
+    config: ClusterLayerConfig, role: str, arguments: list[str], api_keys_secret: str
 ) -> dict[str, Any]:
     """A pod template running Locust with `arguments`, as restricted as the service's."""
     return {

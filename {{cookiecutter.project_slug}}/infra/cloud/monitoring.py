@@ -10,11 +10,11 @@ import pulumi_random as random
 from . import helm_charts
 from .alert_rules import rule_groups
 from .app_namespace import AppNamespace
-from .cluster import Cluster
+from .cluster_connection import ClusterConnection
 from .dashboard import dashboard_json
 from .naming import component_type
 from .service_pod import RESTRICTED_CONTAINER
-from .stack_config import StackConfig
+from .stack_config import ClusterLayerConfig
 
 NAMESPACE = "monitoring"
 RETENTION = "15d"
@@ -41,19 +41,20 @@ def pushgateway_values() -> dict:
     }
 
 
-class Monitoring(pulumi.ComponentResource):
+class MonitoringStack(pulumi.ComponentResource):
+    """The cluster layer's controllers: Prometheus, its operator, Grafana, the Pushgateway."""
+
+    release: kubernetes.helm.v3.Release
     grafana_admin_password: pulumi.Output[str]
-    pushgateway_url: str
 
     def __init__(
         self,
         name: str,
-        config: StackConfig,
-        cluster: Cluster,
-        namespace: AppNamespace,
+        config: ClusterLayerConfig,
+        cluster: ClusterConnection,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__(component_type(config, "Monitoring"), name, None, opts)
+        super().__init__(component_type(config, "MonitoringStack"), name, None, opts)
         grafana_password = random.RandomPassword(
             f"{name}-grafana-admin",
             length=32,
@@ -81,6 +82,36 @@ class Monitoring(pulumi.ComponentResource):
             cluster.provider,
             self,
         )
+        # Its ServiceMonitor needs the CRDs the stack's chart installs.
+        helm_charts.release(
+            f"{name}-pushgateway",
+            helm_charts.PROMETHEUS_PUSHGATEWAY,
+            NAMESPACE,
+            pushgateway_values(),
+            cluster.provider,
+            self,
+            depends_on=[chart],
+        )
+        self.release = chart
+        self.grafana_admin_password = pulumi.Output.secret(grafana_password.result)
+        self.register_outputs({})
+
+
+class Monitoring(pulumi.ComponentResource):
+    """The app's monitoring objects: what Prometheus scrapes, its alert rules, the
+    dashboard. The namespace comes after the stack, so the CRDs exist by then."""
+
+    pushgateway_url: str
+
+    def __init__(
+        self,
+        name: str,
+        config: ClusterLayerConfig,
+        cluster: ClusterConnection,
+        namespace: AppNamespace,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(component_type(config, "Monitoring"), name, None, opts)
         kubernetes.apiextensions.CustomResource(
             f"{name}-app-pods",
             api_version="monitoring.coreos.com/v1",
@@ -95,7 +126,7 @@ class Monitoring(pulumi.ComponentResource):
                 ],
             },
             opts=pulumi.ResourceOptions(
-                parent=self, provider=cluster.provider, depends_on=[chart, namespace]
+                parent=self, provider=cluster.provider, depends_on=[namespace]
             ),
         )
         kubernetes.apiextensions.CustomResource(
@@ -105,7 +136,7 @@ class Monitoring(pulumi.ComponentResource):
             metadata={"name": config.project, "namespace": namespace.name},
             spec={"groups": rule_groups(config)},
             opts=pulumi.ResourceOptions(
-                parent=self, provider=cluster.provider, depends_on=[chart, namespace]
+                parent=self, provider=cluster.provider, depends_on=[namespace]
             ),
         )
         kubernetes.core.v1.ConfigMap(
@@ -116,20 +147,9 @@ class Monitoring(pulumi.ComponentResource):
                 "labels": DASHBOARD_LABEL,
             },
             data={f"{config.project}.json": dashboard_json(config)},
-            opts=pulumi.ResourceOptions(parent=self, provider=cluster.provider, depends_on=[chart]),
-        )
-        # Its ServiceMonitor needs the CRDs the stack's chart installs.
-        helm_charts.release(
-            f"{name}-pushgateway",
-            helm_charts.PROMETHEUS_PUSHGATEWAY,
-            NAMESPACE,
-            pushgateway_values(),
-            cluster.provider,
-            self,
-            depends_on=[chart],
+            opts=pulumi.ResourceOptions(parent=self, provider=cluster.provider, depends_on=[namespace]),
         )
         self.pushgateway_url = (
             f"http://{PUSHGATEWAY_NAME}.{NAMESPACE}.svc.cluster.local:{PUSHGATEWAY_PORT}"
         )
-        self.grafana_admin_password = pulumi.Output.secret(grafana_password.result)
         self.register_outputs({})

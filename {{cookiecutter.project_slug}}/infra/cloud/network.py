@@ -5,7 +5,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .naming import component_type, tags
-from .stack_config import StackConfig
+from .stack_config import AwsLayerConfig
 
 # Each subnet is a /20 of a /16 VPC (4,096 addresses): pods take VPC addresses.
 SUBNET_PREFIX_EXTENSION = 4
@@ -19,15 +19,15 @@ class Network(pulumi.ComponentResource):
     public_subnet_ids: list[pulumi.Output[str]]
 
     def __init__(
-        self, name: str, config: StackConfig, opts: pulumi.ResourceOptions | None = None
+        self, name: str, config: AwsLayerConfig, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__(component_type(config, "Network"), name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        blocks = list(config.vpc_cidr.subnets(prefixlen_diff=SUBNET_PREFIX_EXTENSION))
+        blocks = list(config.vpc_network.subnets(prefixlen_diff=SUBNET_PREFIX_EXTENSION))
 
         vpc = aws.ec2.Vpc(
             f"{name}-vpc",
-            cidr_block=str(config.vpc_cidr),
+            cidr_block=config.vpc_cidr,
             enable_dns_hostnames=True,
             enable_dns_support=True,
             tags=tags(config, Name=config.name),

@@ -8,10 +8,10 @@ import pulumi
 import pulumi_kubernetes as kubernetes
 
 from .app_namespace import AppNamespace
-from .cluster import Cluster
+from .cluster_connection import ClusterConnection
 from .load_test_pods import MASTER_PORT
 from .service_pod import PORT, labels
-from .stack_config import StackConfig
+from .stack_config import ClusterLayerConfig
 
 DNS = [{"protocol": protocol, "port": 53} for protocol in ("UDP", "TCP")]
 MONITORING_NAMESPACE = "monitoring"
@@ -34,8 +34,8 @@ def only_dns() -> list[dict[str, Any]]:
 
 def create_network_policies(
     name: str,
-    config: StackConfig,
-    cluster: Cluster,
+    config: ClusterLayerConfig,
+    cluster: ClusterConnection,
     namespace: AppNamespace,
     load_test_labels: dict[str, str],
     parent: pulumi.Resource,
@@ -54,7 +54,7 @@ def create_network_policies(
             "ingress": [
                 {
                     "from": [
-                        {"ipBlock": {"cidr": str(config.vpc_cidr)}},
+                        {"ipBlock": {"cidr": cluster.vpc_cidr}},
                         {
                             "namespaceSelector": {
                                 "matchLabels": {"kubernetes.io/metadata.name": MONITORING_NAMESPACE}

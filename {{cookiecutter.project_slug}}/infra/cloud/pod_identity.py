@@ -6,12 +6,12 @@ import pulumi_aws as aws
 
 from . import iam
 from .naming import tags
-from .stack_config import StackConfig
+from .stack_config import LayerConfig
 
 
 def pod_identity_role(
     name: str,
-    config: StackConfig,
+    config: LayerConfig,
     cluster_name: pulumi.Input[str],
     namespace: str,
     service_account: str,

@@ -14,11 +14,12 @@ import pulumi_kubernetes as kubernetes
 from . import iam
 from .app_namespace import AppNamespace
 from .cluster import Cluster
+from .cluster_connection import ClusterConnection
 from .encryption import rotating_key
 from .naming import component_type, tags
 from .network import Network
 from .service_pod import RUN_AS_USER
-from .stack_config import StackConfig
+from .stack_config import AwsLayerConfig, ClusterLayerConfig
 
 NFS_PORT = 2049
 CSI_DRIVER_ADDON = "aws-efs-csi-driver"
@@ -29,19 +30,20 @@ CSI_DRIVER_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonEFSCSIDriverPoli
 NOMINAL_SIZE = "5Gi"
 
 
-class PredictionStorage(pulumi.ComponentResource):
-    claim_name: str
+class PredictionStorageAws(pulumi.ComponentResource):
+    """The AWS layer's part: the file system, its mount targets and the CSI driver."""
+
+    file_system_id: pulumi.Output[str]
 
     def __init__(
         self,
         name: str,
-        config: StackConfig,
+        config: AwsLayerConfig,
         network: Network,
         cluster: Cluster,
-        namespace: AppNamespace,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__(component_type(config, "PredictionStorage"), name, None, opts)
+        super().__init__(component_type(config, "PredictionStorageAws"), name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
         key = rotating_key(f"{name}-key", config, "Encrypts the prediction log", self)
@@ -105,13 +107,29 @@ class PredictionStorage(pulumi.ComponentResource):
             resolve_conflicts_on_create="OVERWRITE",
             resolve_conflicts_on_update="PRESERVE",
             tags=tags(config),
-            # The driver runs on nodes: the Kubernetes provider comes after the system nodes.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[driver_policy, cluster.provider]),
+            # The driver runs on nodes: it is active only once the system nodes are.
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[driver_policy, cluster.system_nodes, *mount_targets]
+            ),
         )
+        self.file_system_id = file_system.id
+        self.register_outputs({"file_system_id": self.file_system_id})
 
-        in_cluster = pulumi.ResourceOptions(
-            parent=self, provider=cluster.provider, depends_on=[driver, *mount_targets]
-        )
+
+class PredictionStorage(pulumi.ComponentResource):
+    """The cluster layer's part: a storage class on the file system and the claim."""
+
+    claim_name: str
+
+    def __init__(
+        self,
+        name: str,
+        config: ClusterLayerConfig,
+        cluster: ClusterConnection,
+        namespace: AppNamespace,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(component_type(config, "PredictionStorage"), name, None, opts)
         class_name = f"{config.project}-prediction-log"
         storage_class = kubernetes.storage.v1.StorageClass(
             f"{name}-class",
@@ -120,7 +138,7 @@ class PredictionStorage(pulumi.ComponentResource):
             parameters={
                 # One EFS access point per volume, its root owned by the service's user.
                 "provisioningMode": "efs-ap",
-                "fileSystemId": file_system.id,
+                "fileSystemId": cluster.output("predictionFileSystemId"),
                 "directoryPerms": "700",
                 "uid": str(RUN_AS_USER),
                 "gid": str(RUN_AS_USER),
@@ -128,7 +146,7 @@ class PredictionStorage(pulumi.ComponentResource):
             },
             reclaim_policy="Delete",
             volume_binding_mode="Immediate",
-            opts=in_cluster,
+            opts=pulumi.ResourceOptions(parent=self, provider=cluster.provider),
         )
         self.claim_name = f"{config.project}-prediction-log"
         kubernetes.core.v1.PersistentVolumeClaim(

@@ -9,7 +9,7 @@ import pulumi_aws as aws
 
 from .encryption import rotating_key
 from .naming import component_type, tags
-from .stack_config import StackConfig
+from .stack_config import AwsLayerConfig
 
 # Images without a tag are left-overs of failed or replaced pushes.
 UNTAGGED_IMAGE_DAYS = 1
@@ -54,7 +54,7 @@ class Registry(pulumi.ComponentResource):
     key_arn: pulumi.Output[str]
 
     def __init__(
-        self, name: str, config: StackConfig, opts: pulumi.ResourceOptions | None = None
+        self, name: str, config: AwsLayerConfig, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__(component_type(config, "Registry"), name, None, opts)
         child = pulumi.ResourceOptions(parent=self)

@@ -1,6 +1,7 @@
 """The service's API key: generated here, kept in AWS Secrets Manager under a customer
 KMS key, and synced into the app namespace by External Secrets Operator, which reads it
-with its own EKS Pod Identity role. No static credentials anywhere."""
+with its own EKS Pod Identity role. No static credentials anywhere. The secret and the
+role are the AWS layer's; the operator and the sync, the cluster layer's."""
 
 import pulumi
 import pulumi_aws as aws
@@ -10,10 +11,11 @@ import pulumi_random as random
 from . import helm_charts, iam
 from .app_namespace import AppNamespace
 from .cluster import Cluster
+from .cluster_connection import ClusterConnection
 from .encryption import rotating_key
 from .naming import component_type, tags
 from .pod_identity import pod_identity_role
-from .stack_config import StackConfig
+from .stack_config import AwsLayerConfig, ClusterLayerConfig
 
 NAMESPACE = "external-secrets"
 SERVICE_ACCOUNT = "external-secrets"
@@ -24,19 +26,20 @@ REFRESH_INTERVAL = "15m"
 API_KEY_LENGTH = 48
 
 
-class Secrets(pulumi.ComponentResource):
+class SecretsAws(pulumi.ComponentResource):
+    """The AWS layer's part: the key, the secret and the operator's reading role."""
+
     secret_arn: pulumi.Output[str]
-    kubernetes_secret_name: str
+    secret_name: pulumi.Output[str]
 
     def __init__(
         self,
         name: str,
-        config: StackConfig,
+        config: AwsLayerConfig,
         cluster: Cluster,
-        namespace: AppNamespace,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__(component_type(config, "Secrets"), name, None, opts)
+        super().__init__(component_type(config, "SecretsAws"), name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
         key = rotating_key(f"{name}-key", config, "Encrypts the service secrets", self)
@@ -59,8 +62,11 @@ class Secrets(pulumi.ComponentResource):
             # Rotation writes new versions outside Pulumi; do not put the first one back.
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["secretString"]),
         )
-
-        identity = pod_identity_role(
+        # What the operator calls for `dataFrom.extract` of one named secret: GetSecretValue
+        # (external-secrets v2.9.0, providers/v1/aws/secretsmanager); DescribeSecret for
+        # `metadataPolicy: Fetch`. The docs' ListSecrets and BatchGetSecretValue serve
+        # `dataFrom.find`, which this project does not use.
+        pod_identity_role(
             f"{name}-reader",
             config,
             cluster.name,
@@ -80,18 +86,50 @@ class Secrets(pulumi.ComponentResource):
             ),
             self,
         )
-        chart = helm_charts.release(
-            f"{name}-operator",
+        self.secret_arn = secret.arn
+        self.secret_name = secret.name
+        self.register_outputs({"secret_arn": self.secret_arn})
+
+
+class SecretsOperator(pulumi.ComponentResource):
+    """The cluster layer's controller: External Secrets Operator and its CRDs."""
+
+    release: kubernetes.helm.v3.Release
+
+    def __init__(
+        self,
+        name: str,
+        config: ClusterLayerConfig,
+        cluster: ClusterConnection,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(component_type(config, "SecretsOperator"), name, None, opts)
+        self.release = helm_charts.release(
+            f"{name}-chart",
             helm_charts.EXTERNAL_SECRETS,
             NAMESPACE,
             {"installCRDs": True, "serviceAccount": {"name": SERVICE_ACCOUNT}},
             cluster.provider,
             self,
-            depends_on=[identity],
         )
-        crd_options = pulumi.ResourceOptions(
-            parent=self, provider=cluster.provider, depends_on=[chart, namespace]
-        )
+        self.register_outputs({})
+
+
+class Secrets(pulumi.ComponentResource):
+    """The cluster layer's objects: the app namespace's store and the synced secret. The
+    namespace comes after the operator, so its CRDs exist by then."""
+
+    kubernetes_secret_name: str
+
+    def __init__(
+        self,
+        name: str,
+        config: ClusterLayerConfig,
+        cluster: ClusterConnection,
+        namespace: AppNamespace,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(component_type(config, "Secrets"), name, None, opts)
         store = kubernetes.apiextensions.CustomResource(
             f"{name}-store",
             api_version="external-secrets.io/v1",
@@ -99,7 +137,9 @@ class Secrets(pulumi.ComponentResource):
             metadata={"name": STORE_NAME, "namespace": namespace.name},
             # No auth block: the operator uses its own Pod Identity credentials.
             spec={"provider": {"aws": {"service": "SecretsManager", "region": config.region}}},
-            opts=crd_options,
+            opts=pulumi.ResourceOptions(
+                parent=self, provider=cluster.provider, depends_on=[namespace]
+            ),
         )
         self.kubernetes_secret_name = f"{config.project}-api-keys"
         kubernetes.apiextensions.CustomResource(
@@ -112,9 +152,10 @@ class Secrets(pulumi.ComponentResource):
                 "secretStoreRef": {"name": STORE_NAME, "kind": "SecretStore"},
                 "target": {"name": self.kubernetes_secret_name, "creationPolicy": "Owner"},
                 # Every JSON field of the secret becomes a key of the Kubernetes secret.
-                "dataFrom": [{"extract": {"key": secret.name}}],
+                "dataFrom": [{"extract": {"key": cluster.output("apiKeysSecretName")}}],
             },
-            opts=pulumi.ResourceOptions(parent=self, provider=cluster.provider, depends_on=[store]),
+            opts=pulumi.ResourceOptions(
+                parent=self, provider=cluster.provider, depends_on=[store]
+            ),
         )
-        self.secret_arn = secret.arn
-        self.register_outputs({"secret_arn": self.secret_arn})
+        self.register_outputs({})

@@ -10,7 +10,7 @@ lets in-flight requests finish (at most the request timeout), all within the gra
 
 from typing import Any
 
-from .stack_config import StackConfig
+from .stack_config import ClusterLayerConfig
 
 PORT = 3000
 REQUEST_TIMEOUT_SECONDS = 10
@@ -51,7 +51,7 @@ RESTRICTED_CONTAINER = {
 }
 
 
-def labels(config: StackConfig) -> dict[str, str]:
+def labels(config: ClusterLayerConfig) -> dict[str, str]:
     return {"app.kubernetes.io/name": config.project, "app.kubernetes.io/part-of": config.project}
 
 
@@ -73,7 +73,7 @@ def pod_name_env() -> dict[str, Any]:
 
 
 def pod_template(
-    config: StackConfig, image: str, api_keys_secret: str, prediction_log_claim: str
+    config: ClusterLayerConfig, image: str, api_keys_secret: str, prediction_log_claim: str
 ) -> dict[str, Any]:
     probe = {"httpGet": {"path": "/readyz", "port": "http"}}
     return {

@@ -15,7 +15,7 @@ import pulumi_kubernetes as kubernetes
 
 from .app_namespace import AppNamespace
 from .canary_analysis import CANARY_HASH_ARGUMENT, CanaryAnalysis
-from .cluster import Cluster
+from .cluster_connection import ClusterConnection
 from .distributed_load_test import DistributedLoadTest
 from .load_test_pods import load_test_labels
 from .naming import component_type
@@ -26,18 +26,21 @@ from .service_pod import (
     labels,
     pod_template,
 )
-from .stack_config import StackConfig
+from .stack_config import ClusterLayerConfig
 
 SERVICE_PORT = 80
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 CPU_TARGET_PERCENT = 70
 
 
-def canary_steps(analysis: CanaryAnalysis) -> list[dict]:
+def canary_steps(config: ClusterLayerConfig, analysis: CanaryAnalysis) -> list[dict]:
+    """One canary pod and no traffic for the Locust gate; then the stack's `canary`
+    setting: a weight under Prometheus analysis, then each later weight for its pause."""
+    canary = config.canary
     return [
         {"setCanaryScale": {"replicas": 1}},
         {"analysis": {"templates": [{"templateName": analysis.gate_template}]}},
-        {"setWeight": 10},
+        {"setWeight": canary.analysis_weight},
         {
             "analysis": {
                 "templates": [{"templateName": analysis.prometheus_template}],
@@ -47,14 +50,15 @@ def canary_steps(analysis: CanaryAnalysis) -> list[dict]:
             }
         },
         {"setCanaryScale": {"matchTrafficWeight": True}},
-        {"setWeight": 25},
-        {"pause": {"duration": "2m"}},
-        {"setWeight": 50},
-        {"pause": {"duration": "2m"}},
+        *(
+            step
+            for later in canary.steps
+            for step in ({"setWeight": later.weight}, {"pause": {"duration": later.pause}})
+        ),
     ]
 
 
-def ingress_annotations(config: StackConfig) -> dict[str, str]:
+def ingress_annotations(config: ClusterLayerConfig) -> dict[str, str]:
     prefix = "alb.ingress.kubernetes.io"
     annotations = {
         f"{prefix}/target-type": "ip",
@@ -98,8 +102,8 @@ class ServiceWorkload(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        config: StackConfig,
-        cluster: Cluster,
+        config: ClusterLayerConfig,
+        cluster: ClusterConnection,
         namespace: AppNamespace,
         image: str,
         api_keys_secret: str,
@@ -191,7 +195,7 @@ class ServiceWorkload(pulumi.ComponentResource):
             kind="Rollout",
             metadata=metadata(),
             spec={
-                "replicas": config.service_replicas.minimum,
+                "replicas": config.service_replicas.min,
                 "revisionHistoryLimit": 5,
                 "selector": {"matchLabels": labels(config)},
                 "template": pod_template(config, image, api_keys_secret, prediction_log_claim),
@@ -203,7 +207,7 @@ class ServiceWorkload(pulumi.ComponentResource):
                         "trafficRouting": {
                             "alb": {"ingress": project, "servicePort": SERVICE_PORT}
                         },
-                        "steps": canary_steps(analysis),
+                        "steps": canary_steps(config, analysis),
                     }
                 },
             },
@@ -224,8 +228,8 @@ class ServiceWorkload(pulumi.ComponentResource):
                     "kind": "Rollout",
                     "name": project,
                 },
-                "minReplicas": config.service_replicas.minimum,
-                "maxReplicas": config.service_replicas.maximum,
+                "minReplicas": config.service_replicas.min,
+                "maxReplicas": config.service_replicas.max,
                 "metrics": [
                     {
                         "type": "Resource",

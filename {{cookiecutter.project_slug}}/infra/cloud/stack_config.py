@@ -1,86 +1,120 @@
-"""The stack's settings: read once from Pulumi config, validated, then passed to every
-component. Components never read config themselves.
+"""Each stack's settings: read once from Pulumi config, validated as a whole, then passed
+to every component. Components never read config themselves.
 
-Every problem is reported at once, each naming its config key, before any resource is
-declared.
+The project has three layers, one Pulumi stack each (per environment for the last two):
+
+    bootstrap            once per account, from a laptop: state bucket, keys, CI roles
+    dev, prod            the AWS layer, from a laptop: VPC, EKS, IAM, ECR, the CI runner
+    dev-cluster, ...     the cluster layer, by CI from inside the VPC: charts, the service
+
+A stack file says which layer it is (`layer`). Every problem is reported at once, each
+naming its config key, before any resource is declared; unknown keys are problems too.
 """
 
 import ipaddress
+import json
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 import pulumi
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
+
+from .capacity import MAX_PODS
 
 Environment = Literal["dev", "prod"]
+ENVIRONMENTS: tuple[Environment, ...] = ("dev", "prod")
 
-# Instance families the nodes may use: current x86 general purpose, compute and memory
+# Instance families Karpenter may use: current x86 general purpose, compute and memory
 # families (the service image is built for amd64, so no Graviton).
 KNOWN_INSTANCE_FAMILIES = frozenset(
     {"t3", "t3a", "m5", "m5a", "m6i", "m6a", "m7i", "m7a", "c5", "c5a", "c6i", "c6a", "c7i", "c7a"}
     | {"r5", "r5a", "r6i", "r6a", "r7i", "r7a"}
 )
 SUPPORTED_KUBERNETES_VERSIONS = ("1.32", "1.33", "1.34")
-ECR_SCANNING = ("basic", "enhanced")
-ACCOUNT_ID = re.compile(r"\d{12}")
 AVAILABILITY_ZONE = re.compile(r"[a-z]{2}(-[a-z]+)+-\d[a-z]")
-GITHUB_NAME = re.compile(r"[A-Za-z0-9._-]{1,100}")
-SERVICE_IMAGE = re.compile(
-    r"[a-z0-9.-]+(:\d+)?/[a-z0-9._/-]+(:[A-Za-z0-9._-]+|@sha256:[0-9a-f]{64})"
-)
-CERTIFICATE_ARN = re.compile(r"arn:aws:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+")
-OIDC_PROVIDER_ARN = re.compile(
-    r"arn:aws:iam::\d{12}:oidc-provider/token\.actions\.githubusercontent\.com"
-)
+OIDC_PROVIDER_ARN = r"arn:aws:iam::\d{12}:oidc-provider/token\.actions\.githubusercontent\.com"
+SERVICE_IMAGE = r"[a-z0-9.-]+(:\d+)?/[a-z0-9._/-]+(:[A-Za-z0-9._-]+|@sha256:[0-9a-f]{64})"
+CERTIFICATE_ARN = r"arn:aws:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+"
+DURATION = r"[1-9]\d*[smh]"
+
+AccountId = Annotated[str, Field(pattern=r"^\d{12}$")]
+GitHubName = Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,100}$")]
+WholeNumber = Annotated[int, Field(strict=False)]
 
 
 class StackConfigError(ValueError):
     """All problems in the stack config, one line each, naming the key."""
 
 
-@dataclass(frozen=True)
-class NodeGroupSize:
-    minimum: int
-    desired: int
-    maximum: int
+class Settings(BaseModel):
+    """Keys are camelCase in the stack file, as Pulumi's own are; unknown ones are refused."""
+
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True
+    )
 
 
-@dataclass(frozen=True)
-class ReplicaRange:
-    minimum: int
-    maximum: int
+class LayerConfig(Settings):
+    """What every layer knows: the project, the layer, and the region (`aws:region`)."""
 
-
-@dataclass(frozen=True)
-class StackConfig:
+    layer: str
     project: str
-    environment: Environment
     region: str
-    account_id: str
-    availability_zones: tuple[str, ...]
-    vpc_cidr: ipaddress.IPv4Network
-    kubernetes_version: str
-    public_access_cidrs: tuple[str, ...]
-    system_node_instance_type: str
-    system_nodes: NodeGroupSize
-    karpenter_instance_families: tuple[str, ...]
-    karpenter_cpu_limit: int
-    ecr_releases_kept: int
-    ecr_scanning: str
-    github_owner: str
-    github_repository: str
-    github_oidc_provider_arn: str | None
-    app_namespace: str
-    service_image: str | None
-    service_replicas: ReplicaRange
-    domain_name: str | None
-    certificate_arn: str | None
-    load_test_workers: int
+
+    LAYER: ClassVar[str]
+
+    @classmethod
+    def parse(cls, values: dict[str, Any]) -> Self:
+        """Validate raw values (as `pulumi config` holds them), or raise StackConfigError
+        listing every bad key."""
+        try:
+            return cls.model_validate(values)
+        except ValidationError as error:
+            raise StackConfigError(
+                "invalid stack config:\n  " + "\n  ".join(describe(error))
+            ) from None
+
+    @field_validator("layer")
+    @classmethod
+    def require_this_layer(cls, layer: str) -> str:
+        if layer != cls.LAYER:
+            raise ValueError(f"{layer!r} is not {cls.LAYER!r}")
+        return layer
+
+
+def describe(error: ValidationError) -> list[str]:
+    """One line per problem: `key.sub: message`, with the value where it helps."""
+    lines = []
+    for problem in error.errors(include_url=False):
+        key = ".".join(str(part) for part in problem["loc"]) or "config"
+        if problem["type"] == "missing":
+            lines.append(f"{key}: is not set; run `pulumi config set {key} <value>`")
+        elif problem["type"] == "extra_forbidden":
+            lines.append(f"{key}: is not a setting of this layer; remove it or fix its name")
+        else:
+            message = problem["msg"].removeprefix("Value error, ")
+            shown = "" if isinstance(problem.get("input"), dict) else f"{problem['input']!r}: "
+            lines.append(f"{key}: {shown}{message}")
+    return lines
+
+
+class EnvironmentConfig(LayerConfig):
+    """An environment's stacks (AWS layer and cluster layer) share these."""
+
+    environment: Environment
 
     @property
     def name(self) -> str:
-        """Prefix of every cloud resource name: project and stack, e.g. iris-classifier-dev."""
+        """Prefix of every cloud resource name: project and environment, e.g. iris-dev."""
         return f"{self.project}-{self.environment}"
 
     @property
@@ -89,239 +123,261 @@ class StackConfig:
 
     @property
     def github_deploy_environment(self) -> str:
-        """The GitHub environment whose jobs may assume the deploy role."""
-        return "production" if self.is_production else "staging"
+        """The GitHub environment whose jobs deploy this stack."""
+        return github_environment(self.environment)
 
     @property
-    def karpenter_capacity_types(self) -> tuple[str, ...]:
-        # Spot halves the cost of dev; production pays for on-demand predictability.
-        return ("on-demand",) if self.is_production else ("spot", "on-demand")
+    def app_namespace(self) -> str:
+        return self.project
+
+
+def github_environment(environment: Environment) -> str:
+    return "production" if environment == "prod" else "staging"
+
+
+class NodeGroupSize(Settings):
+    min: WholeNumber
+    desired: WholeNumber
+    max: WholeNumber
+
+    @model_validator(mode="after")
+    def require_order(self) -> Self:
+        if not 1 <= self.min <= self.desired <= self.max:
+            raise ValueError(
+                f"min {self.min}, desired {self.desired}, max {self.max} must satisfy "
+                "1 <= min <= desired <= max"
+            )
+        return self
+
+
+def known_system_type(instance_type: str) -> str:
+    if instance_type not in MAX_PODS:
+        raise ValueError(
+            f"is not an instance type whose pod capacity is known; use one of "
+            f"{', '.join(sorted(MAX_PODS))}"
+        )
+    return instance_type
+
+
+def private_network(cidr: str) -> str:
+    try:
+        network = ipaddress.IPv4Network(cidr, strict=True)
+    except ValueError as error:
+        raise ValueError(f"is not a network in CIDR notation ({error})") from None
+    if network.prefixlen > 20:
+        raise ValueError("is smaller than /20; pods take one IP each")
+    return cidr
+
+
+class AwsLayerConfig(EnvironmentConfig):
+    """The AWS layer of one environment (stack `dev` or `prod`): needs AWS APIs only."""
+
+    LAYER: ClassVar[str] = "aws"
+
+    account_id: AccountId
+    availability_zones: list[str]
+    vpc_cidr: Annotated[str, AfterValidator(private_network)]
+    kubernetes_version: Literal[SUPPORTED_KUBERNETES_VERSIONS]  # type: ignore[valid-type]
+    public_access_cidrs: list[str] = []
+    system_node_instance_type: Annotated[str, AfterValidator(known_system_type)]
+    system_nodes: NodeGroupSize
+    ecr_releases_kept: Annotated[WholeNumber, Field(ge=1, le=1000)]
+    # basic: ECR's own scan on push; enhanced: Amazon Inspector, billed per image.
+    ecr_scanning: Literal["basic", "enhanced"] = "basic"
+
+    @property
+    def vpc_network(self) -> ipaddress.IPv4Network:
+        return ipaddress.IPv4Network(self.vpc_cidr)
 
     @property
     def nat_gateway_count(self) -> int:
         # One NAT per zone keeps prod up when a zone fails; dev saves the cost.
         return len(self.availability_zones) if self.is_production else 1
 
+    @field_validator("availability_zones")
+    @classmethod
+    def require_two_zones(cls, zones: list[str]) -> list[str]:
+        if len(zones) < 2:
+            raise ValueError("must list at least 2 zones, for EKS and for failover")
+        return zones
 
-def instance_family(instance_type: str) -> str:
-    return instance_type.split(".", 1)[0]
+    @field_validator("public_access_cidrs")
+    @classmethod
+    def require_narrow_networks(cls, cidrs: list[str]) -> list[str]:
+        for cidr in cidrs:
+            try:
+                network = ipaddress.ip_network(cidr, strict=True)
+            except ValueError:
+                raise ValueError(f"{cidr!r} is not a network in CIDR notation") from None
+            if network.prefixlen == 0:
+                raise ValueError(f"{cidr!r} opens the API endpoint to the whole internet")
+        # EKS refuses more than 40 (and GitHub's hosted runners have no stable ranges).
+        if len(cidrs) > 40:
+            raise ValueError(f"lists {len(cidrs)} networks; EKS allows at most 40")
+        return cidrs
 
-
-def parse(values: Mapping[str, Any], project: str) -> StackConfig:
-    """Build the config from raw values (as `pulumi config` holds them), or raise
-    StackConfigError listing every bad key."""
-    problems: list[str] = []
-
-    def require(key: str) -> Any:
-        if values.get(key) in (None, ""):
-            problems.append(f"{key}: is not set; run `pulumi config set {key} <value>`")
-        return values.get(key)
-
-    def whole_number(key: str, value: Any) -> int:
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            problems.append(f"{key}: {value!r} is not a whole number")
-            return 0
-
-    environment = require("environment")
-    if environment not in (None, "", "dev", "prod"):
-        problems.append(f"environment: {environment!r} must be 'dev' or 'prod'")
-
-    region = require("aws:region")
-    account_id = str(require("accountId") or "")
-    if account_id and not ACCOUNT_ID.fullmatch(account_id):
-        problems.append(f"accountId: {account_id!r} is not a 12-digit AWS account id")
-
-    zones = tuple(values.get("availabilityZones") or ())
-    if len(zones) < 2:
-        problems.append(
-            f"availabilityZones: {list(zones)} must list at least 2 zones, for EKS and for failover"
-        )
-    for zone in zones:
-        if not AVAILABILITY_ZONE.fullmatch(zone) or (region and not zone.startswith(region)):
-            problems.append(f"availabilityZones: {zone!r} is not a zone of region {region!r}")
-
-    vpc_cidr = None
-    try:
-        vpc_cidr = ipaddress.IPv4Network(require("vpcCidr") or "", strict=True)
-        if vpc_cidr.prefixlen > 20:
+    @model_validator(mode="after")
+    def require_consistency(self) -> Self:
+        problems = [
+            f"availabilityZones: {zone!r} is not a zone of region {self.region!r}"
+            for zone in self.availability_zones
+            if not AVAILABILITY_ZONE.fullmatch(zone) or not zone.startswith(self.region)
+        ]
+        if self.is_production and self.public_access_cidrs:
             problems.append(
-                f"vpcCidr: {str(vpc_cidr)!r} is smaller than /20; pods take one IP each"
+                "publicAccessCidrs: must be empty in prod, whose API endpoint is private"
             )
-    except ValueError as error:
-        problems.append(
-            f"vpcCidr: {values.get('vpcCidr')!r} is not a network in CIDR notation ({error})"
-        )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
-    kubernetes_version = str(require("kubernetesVersion") or "")
-    if kubernetes_version and kubernetes_version not in SUPPORTED_KUBERNETES_VERSIONS:
-        supported = ", ".join(SUPPORTED_KUBERNETES_VERSIONS)
-        problems.append(f"kubernetesVersion: {kubernetes_version!r} is not one of {supported}")
 
-    public_access_cidrs = tuple(values.get("publicAccessCidrs") or ())
-    for cidr in public_access_cidrs:
+class ReplicaRange(Settings):
+    min: WholeNumber
+    max: WholeNumber
+
+    @model_validator(mode="after")
+    def require_two(self) -> Self:
+        # Two pods at least: one may be evicted or replaced while the other serves.
+        if not 2 <= self.min <= self.max:
+            raise ValueError(f"min {self.min}, max {self.max} must satisfy 2 <= min <= max")
+        return self
+
+
+class CanaryStep(Settings):
+    weight: Annotated[WholeNumber, Field(ge=1, le=99)]
+    pause: Annotated[str, Field(pattern=f"^{DURATION}$")]
+
+
+class Canary(Settings):
+    """The canary's traffic steps after the Locust gate: the first weight gets the
+    Prometheus analysis (with load driven at it), the later ones a pause each."""
+
+    analysis_weight: Annotated[WholeNumber, Field(ge=1, le=50)] = 10
+    # One Prometheus measurement a minute; every one must pass.
+    analysis_minutes: Annotated[WholeNumber, Field(ge=2, le=60)] = 5
+    steps: list[CanaryStep] = [CanaryStep(weight=25, pause="2m"), CanaryStep(weight=50, pause="2m")]
+
+    @model_validator(mode="after")
+    def require_rising_weights(self) -> Self:
+        weights = [self.analysis_weight, *(step.weight for step in self.steps)]
+        if weights != sorted(set(weights)):
+            raise ValueError(f"weights {weights} must rise step by step, each below 100")
+        return self
+
+
+class ClusterLayerConfig(EnvironmentConfig):
+    """The cluster layer of one environment (stack `<environment>-cluster`): Kubernetes
+    objects only, applied from inside the VPC; the AWS layer's outputs tell it where."""
+
+    LAYER: ClassVar[str] = "cluster"
+
+    karpenter_instance_families: list[str]
+    # Upper bound of vCPUs Karpenter may launch in total: a cost ceiling.
+    karpenter_cpu_limit: Annotated[WholeNumber, Field(ge=2)]
+    service_replicas: ReplicaRange
+    load_test_workers: Annotated[WholeNumber, Field(ge=1, le=100)]
+    service_image: Annotated[str, Field(pattern=f"^{SERVICE_IMAGE}$")] | None = None
+    domain_name: str | None = None
+    certificate_arn: Annotated[str, Field(pattern=f"^{CERTIFICATE_ARN}$")] | None = None
+    canary: Canary = Canary()
+
+    @property
+    def aws_stack(self) -> str:
+        """The AWS layer's stack of the same environment, whose outputs this one reads."""
+        return f"organization/{self.project}/{self.environment}"
+
+    @property
+    def karpenter_capacity_types(self) -> tuple[str, ...]:
+        # Spot halves the cost of dev; production pays for on-demand predictability.
+        return ("on-demand",) if self.is_production else ("spot", "on-demand")
+
+    @field_validator("karpenter_instance_families")
+    @classmethod
+    def require_known_families(cls, families: list[str]) -> list[str]:
+        if not families:
+            raise ValueError("list at least one instance family, e.g. [m7i, c7i]")
+        unknown = [family for family in families if family not in KNOWN_INSTANCE_FAMILIES]
+        if unknown:
+            raise ValueError(f"{unknown} are not known instance families")
+        return families
+
+    @model_validator(mode="after")
+    def require_domain_with_certificate(self) -> Self:
+        if bool(self.domain_name) != bool(self.certificate_arn):
+            raise ValueError(
+                "domainName, certificateArn: set both (HTTPS on a public load balancer) "
+                "or neither (plain HTTP on an internal one)"
+            )
+        return self
+
+
+class BootstrapConfig(LayerConfig):
+    """Once per account (stack `bootstrap`): what must exist before any environment."""
+
+    LAYER: ClassVar[str] = "bootstrap"
+    # Tags of account-wide resources name no environment.
+    environment: ClassVar[str] = "account"
+
+    account_id: AccountId
+    github_owner: GitHubName
+    github_repository: GitHubName
+    # GitHub's OIDC provider exists once per account: reuse it if something else made it.
+    github_oidc_provider_arn: Annotated[str, Field(pattern=f"^{OIDC_PROVIDER_ARN}$")] | None = None
+    # AWSServiceRoleForEC2Spot: Karpenter cannot create it and spot launches fail without
+    # it. Set false if the account already has it (`aws iam get-role --role-name
+    # AWSServiceRoleForEC2Spot` answers).
+    create_spot_service_linked_role: bool = True
+
+    @property
+    def name(self) -> str:
+        return self.project
+
+    @property
+    def github_repository_path(self) -> str:
+        return f"{self.github_owner}/{self.github_repository}"
+
+    @property
+    def state_bucket_name(self) -> str:
+        """Globally unique: the account and region are part of it."""
+        return f"{self.project}-pulumi-state-{self.account_id}-{self.region}"
+
+
+LAYERS: dict[str, type[LayerConfig]] = {
+    config.LAYER: config for config in (BootstrapConfig, AwsLayerConfig, ClusterLayerConfig)
+}
+
+
+def program_config() -> dict[str, Any]:
+    """This project's config keys without their namespace, structured values decoded,
+    plus `region` from `aws:region`."""
+    project = pulumi.get_project()
+    raw = {**pulumi.runtime.config.get_config_env(), **pulumi.runtime.config.CONFIG.get()}
+    values: dict[str, Any] = {"project": project, "region": raw.get("aws:region")}
+    for full_key, value in raw.items():
+        namespace, _, key = full_key.partition(":")
+        if namespace == project:
+            values[key] = decode(value)
+    return {key: value for key, value in values.items() if value not in (None, "")}
+
+
+def decode(value: Any) -> Any:
+    """Lists and maps reach a program as JSON text; plain strings stay as they are."""
+    if isinstance(value, str) and value[:1] in ("[", "{"):
         try:
-            network = ipaddress.ip_network(cidr, strict=True)
-        except ValueError:
-            problems.append(f"publicAccessCidrs: {cidr!r} is not a network in CIDR notation")
-            continue
-        if network.prefixlen == 0:
-            problems.append(
-                f"publicAccessCidrs: {cidr!r} opens the API endpoint to the whole internet"
-            )
-    if environment == "prod" and public_access_cidrs:
-        problems.append("publicAccessCidrs: must be empty in prod, whose API endpoint is private")
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return value
 
-    instance_type = str(require("systemNodeInstanceType") or "")
-    if instance_type and instance_family(instance_type) not in KNOWN_INSTANCE_FAMILIES:
-        problems.append(
-            f"systemNodeInstanceType: {instance_type!r} is not of a known instance family"
+
+def load() -> LayerConfig:
+    """Read the current stack's config and validate it as its layer's."""
+    values = program_config()
+    layer = values.get("layer")
+    if layer not in LAYERS:
+        raise StackConfigError(
+            f"invalid stack config:\n  layer: {layer!r} must be one of {', '.join(LAYERS)} "
+            f"(set in Pulumi.{pulumi.get_stack()}.yaml)"
         )
-
-    sizes = values.get("systemNodes") or {}
-    system_nodes = NodeGroupSize(
-        minimum=whole_number("systemNodes.min", sizes.get("min")),
-        desired=whole_number("systemNodes.desired", sizes.get("desired")),
-        maximum=whole_number("systemNodes.max", sizes.get("max")),
-    )
-    if not 1 <= system_nodes.minimum <= system_nodes.desired <= system_nodes.maximum:
-        problems.append(
-            f"systemNodes: min {system_nodes.minimum}, desired {system_nodes.desired}, max "
-            f"{system_nodes.maximum} must satisfy 1 <= min <= desired <= max"
-        )
-
-    families = tuple(values.get("karpenterInstanceFamilies") or ())
-    if not families:
-        problems.append(
-            "karpenterInstanceFamilies: list at least one instance family, e.g. [m7i, c7i]"
-        )
-    for family in families:
-        if family not in KNOWN_INSTANCE_FAMILIES:
-            problems.append(f"karpenterInstanceFamilies: {family!r} is not a known instance family")
-
-    cpu_limit = whole_number("karpenterCpuLimit", require("karpenterCpuLimit"))
-    if cpu_limit < 2:
-        problems.append(f"karpenterCpuLimit: {cpu_limit} must be at least 2 vCPUs")
-
-    releases_kept = whole_number("ecrReleasesKept", require("ecrReleasesKept"))
-    if not 1 <= releases_kept <= 1000:
-        problems.append(f"ecrReleasesKept: {releases_kept} must be between 1 and 1000")
-
-    ecr_scanning = values.get("ecrScanning") or "basic"
-    if ecr_scanning not in ECR_SCANNING:
-        problems.append(
-            f"ecrScanning: {ecr_scanning!r} must be one of {', '.join(ECR_SCANNING)} "
-            "(basic: ECR's own scan on push; enhanced: Amazon Inspector, billed per image)"
-        )
-
-    github_owner = str(require("githubOwner") or "")
-    github_repository = str(require("githubRepository") or "")
-    for key, name in (("githubOwner", github_owner), ("githubRepository", github_repository)):
-        if name and not GITHUB_NAME.fullmatch(name):
-            problems.append(f"{key}: {name!r} is not a GitHub name")
-
-    provider_arn = values.get("githubOidcProviderArn") or None
-    if provider_arn and not OIDC_PROVIDER_ARN.fullmatch(provider_arn):
-        problems.append(
-            f"githubOidcProviderArn: {provider_arn!r} is not the ARN of GitHub's OIDC provider "
-            "(arn:aws:iam::<account>:oidc-provider/token.actions.githubusercontent.com)"
-        )
-
-    service_image = values.get("serviceImage") or None
-    if service_image and not SERVICE_IMAGE.fullmatch(service_image):
-        problems.append(
-            f"serviceImage: {service_image!r} is not an image pinned by tag or digest "
-            "(<registry>/<repository>:<tag> or @sha256:<digest>)"
-        )
-
-    replicas = values.get("serviceReplicas") or {}
-    service_replicas = ReplicaRange(
-        minimum=whole_number("serviceReplicas.min", replicas.get("min")),
-        maximum=whole_number("serviceReplicas.max", replicas.get("max")),
-    )
-    # Two pods at least: one may be evicted or replaced while the other serves.
-    if not 2 <= service_replicas.minimum <= service_replicas.maximum:
-        problems.append(
-            f"serviceReplicas: min {service_replicas.minimum}, max {service_replicas.maximum} "
-            "must satisfy 2 <= min <= max"
-        )
-
-    domain_name = values.get("domainName") or None
-    certificate_arn = values.get("certificateArn") or None
-    if bool(domain_name) != bool(certificate_arn):
-        problems.append(
-            "domainName, certificateArn: set both (HTTPS on a public load balancer) "
-            "or neither (plain HTTP on an internal one)"
-        )
-    if certificate_arn and not CERTIFICATE_ARN.fullmatch(certificate_arn):
-        problems.append(f"certificateArn: {certificate_arn!r} is not an ACM certificate ARN")
-
-    load_test_workers = whole_number("loadTestWorkers", require("loadTestWorkers"))
-    if not 1 <= load_test_workers <= 100:
-        problems.append(f"loadTestWorkers: {load_test_workers} must be between 1 and 100")
-
-    if problems:
-        raise StackConfigError("invalid stack config:\n  " + "\n  ".join(problems))
-    return StackConfig(
-        project=project,
-        environment=environment,
-        region=region,
-        account_id=account_id,
-        availability_zones=zones,
-        vpc_cidr=vpc_cidr,
-        kubernetes_version=kubernetes_version,
-        public_access_cidrs=public_access_cidrs,
-        system_node_instance_type=instance_type,
-        system_nodes=system_nodes,
-        karpenter_instance_families=families,
-        karpenter_cpu_limit=cpu_limit,
-        ecr_releases_kept=releases_kept,
-        ecr_scanning=ecr_scanning,
-        github_owner=github_owner,
-        github_repository=github_repository,
-        github_oidc_provider_arn=provider_arn,
-        service_image=service_image,
-        service_replicas=service_replicas,
-        domain_name=domain_name,
-        certificate_arn=certificate_arn,
-        load_test_workers=load_test_workers,
-        app_namespace=project,
-    )
-
-
-# Keys in the project's namespace; `aws:region` is read from the AWS provider's.
-TEXT_KEYS = (
-    "environment",
-    "accountId",
-    "vpcCidr",
-    "kubernetesVersion",
-    "systemNodeInstanceType",
-    "karpenterCpuLimit",
-    "ecrReleasesKept",
-    "ecrScanning",
-    "githubOwner",
-    "githubRepository",
-    "githubOidcProviderArn",
-    "serviceImage",
-    "domainName",
-    "certificateArn",
-    "loadTestWorkers",
-)
-# Lists and maps: YAML in the stack file, JSON by the time the program reads them.
-STRUCTURED_KEYS = (
-    "availabilityZones",
-    "publicAccessCidrs",
-    "systemNodes",
-    "karpenterInstanceFamilies",
-    "serviceReplicas",
-)
-
-
-def load() -> StackConfig:
-    """Read the current stack's config and validate it."""
-    config = pulumi.Config()
-    values: dict[str, Any] = {"aws:region": pulumi.Config("aws").get("region")}
-    values |= {key: config.get(key) for key in TEXT_KEYS}
-    values |= {key: config.get_object(key) for key in STRUCTURED_KEYS}
-    return parse(values, pulumi.get_project())
+    return LAYERS[layer].parse(values)

@@ -1,0 +1,154 @@
+"""The identities CI uses, made once per account before any environment exists:
+GitHub's OIDC provider, the GitHub connection CodeBuild's runners use, a read-only role
+for pull-request previews, and per environment the role that applies the cluster layer.
+
+Each role trusts one kind of job of this repository only:
+- preview: `pull_request` jobs; reads state, may decrypt only dev's secrets (so it can
+  preview dev, and prod's secrets stay out of reach of code in a pull request);
+- cluster (per environment): jobs of that GitHub environment (staging or production), on
+  the in-VPC runner; writes only its own stack's state, decrypts only its environment's.
+"""
+
+import pulumi
+import pulumi_aws as aws
+
+from . import github_oidc, iam
+from .naming import component_type, tags
+from .stack_config import ENVIRONMENTS, BootstrapConfig, github_environment
+from .state_backend import StateBackend
+
+# CodeConnections connection names are at most 32 characters.
+CONNECTION_NAME_LENGTH = 32
+PREVIEWED_ENVIRONMENT = "dev"
+
+
+def state_objects(backend: StateBackend, project: str, *stacks: str) -> list[pulumi.Output[str]]:
+    """Pulumi's S3 layout: .pulumi/{stacks,locks,history,backups}/<project>/<stack>..."""
+    return [
+        backend.bucket_arn.apply(lambda arn, stack=stack: f"{arn}/.pulumi/*/{project}/{stack}*")
+        for stack in stacks
+    ]
+
+
+def state_read(backend: StateBackend, config: BootstrapConfig, *stacks: str) -> list[dict]:
+    return [
+        iam.allow(["s3:ListBucket"], [backend.bucket_arn]),
+        iam.allow(
+            ["s3:GetObject"],
+            [
+                backend.bucket_arn.apply(lambda arn: f"{arn}/.pulumi/meta.yaml"),
+                *state_objects(backend, config.project, *stacks),
+            ],
+        ),
+    ]
+
+
+class CiRoles(pulumi.ComponentResource):
+    github_oidc_provider_arn: pulumi.Output[str]
+    github_connection_arn: pulumi.Output[str]
+    preview_role_arn: pulumi.Output[str]
+    cluster_role_arns: dict[str, pulumi.Output[str]]
+
+    def __init__(
+        self,
+        name: str,
+        config: BootstrapConfig,
+        backend: StateBackend,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(component_type(config, "CiRoles"), name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        repository = config.github_repository_path
+
+        # One provider per account: reuse it when something else already created it.
+        provider_arn = pulumi.Output.from_input(
+            config.github_oidc_provider_arn
+            or aws.iam.OpenIdConnectProvider(
+                f"{name}-github-oidc",
+                url=f"https://{github_oidc.TOKEN_ISSUER}",
+                client_id_lists=[github_oidc.AUDIENCE],
+                tags=tags(config),
+                opts=child,
+            ).arn
+        )
+        # Created PENDING: someone approves it once in the console (README, "Provision")
+        # before the AWS layer creates the runner's webhook.
+        connection = aws.codeconnections.Connection(
+            f"{name}-github",
+            name=f"{config.project[: CONNECTION_NAME_LENGTH - 7]}-github",
+            provider_type="GitHub",
+            tags=tags(config),
+            opts=child,
+        )
+
+        preview = aws.iam.Role(
+            f"{name}-preview",
+            name=f"{config.project}-preview",
+            assume_role_policy=github_oidc.trust_policy(provider_arn, repository, "pull_request"),
+            max_session_duration=3600,
+            tags=tags(config),
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-preview",
+            role=preview.id,
+            policy=iam.policy_json(
+                *state_read(backend, config, "bootstrap", PREVIEWED_ENVIRONMENT),
+                # A preview takes the stack's lock, and nothing else is written.
+                iam.allow(
+                    ["s3:PutObject", "s3:DeleteObject"],
+                    [
+                        backend.bucket_arn.apply(
+                            lambda arn: f"{arn}/.pulumi/locks/{config.project}/"
+                            f"{PREVIEWED_ENVIRONMENT}/*"
+                        )
+                    ],
+                ),
+                iam.allow(["kms:Decrypt"], [backend.secrets_key_arns[PREVIEWED_ENVIRONMENT]]),
+            ),
+            opts=child,
+        )
+
+        self.cluster_role_arns = {}
+        for environment in ENVIRONMENTS:
+            cluster_stack = f"{environment}-cluster"
+            role = aws.iam.Role(
+                f"{name}-{environment}-cluster",
+                name=f"{config.project}-{environment}-cluster",
+                assume_role_policy=github_oidc.trust_policy(
+                    provider_arn, repository, f"environment:{github_environment(environment)}"
+                ),
+                max_session_duration=3600,
+                tags=tags(config),
+                opts=child,
+            )
+            aws.iam.RolePolicy(
+                f"{name}-{environment}-cluster",
+                role=role.id,
+                policy=iam.policy_json(
+                    # Its own stack, and the AWS layer's outputs it reads.
+                    *state_read(backend, config, environment),
+                    iam.allow(
+                        ["s3:PutObject", "s3:DeleteObject"],
+                        state_objects(backend, config.project, cluster_stack),
+                    ),
+                    iam.allow(
+                        ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
+                        [backend.secrets_key_arns[environment]],
+                    ),
+                    iam.allow(
+                        ["eks:DescribeCluster"],
+                        [
+                            f"arn:aws:eks:{config.region}:{config.account_id}:cluster/"
+                            f"{config.project}-{environment}"
+                        ],
+                    ),
+                ),
+                opts=child,
+            )
+            self.cluster_role_arns[environment] = role.arn
+
+        self.github_oidc_provider_arn = provider_arn
+        self.github_connection_arn = connection.arn
+        self.preview_role_arn = preview.arn
+        self.register_outputs({"preview_role_arn": self.preview_role_arn})

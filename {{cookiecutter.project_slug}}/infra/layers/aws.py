@@ -1,0 +1,52 @@
+"""One environment's AWS layer, from a laptop (AWS APIs only, never the Kubernetes API):
+network, registry, cluster, the controllers' roles, secrets, storage, delivery's role
+and the in-VPC CI runner. Its outputs are what the cluster layer and delivery read."""
+
+import pulumi
+
+from cloud.account_bootstrap import AccountBootstrap
+from cloud.argo_rollouts import ArgoRolloutsAws
+from cloud.ci_runner import CiRunner
+from cloud.cluster import Cluster
+from cloud.github_deploy import GitHubDeploy
+from cloud.karpenter import KarpenterAws
+from cloud.load_balancer_controller import LoadBalancerControllerAws
+from cloud.network import Network
+from cloud.prediction_storage import PredictionStorageAws
+from cloud.registry import Registry
+from cloud.secrets import SecretsAws
+from cloud.stack_config import AwsLayerConfig
+
+
+def build(config: AwsLayerConfig) -> None:
+    account = AccountBootstrap(config)
+    network = Network("network", config)
+    registry = Registry("registry", config)
+    cluster = Cluster("cluster", config, network)
+    karpenter = KarpenterAws("karpenter", config, cluster)
+    LoadBalancerControllerAws("load-balancer-controller", config, cluster)
+    ArgoRolloutsAws("argo-rollouts", config, cluster)
+    secrets = SecretsAws("secrets", config, cluster)
+    storage = PredictionStorageAws("prediction-storage", config, network, cluster)
+    deploy = GitHubDeploy("github-deploy", config, account, registry, cluster)
+    runner = CiRunner("ci-runner", config, account, network, cluster)
+
+    pulumi.export("region", config.region)
+    pulumi.export("project", config.project)
+    pulumi.export("vpcId", network.vpc_id)
+    pulumi.export("vpcCidr", config.vpc_cidr)
+    pulumi.export("clusterName", cluster.name)
+    pulumi.export("clusterEndpoint", cluster.endpoint)
+    pulumi.export("clusterCertificateAuthority", cluster.certificate_authority)
+    pulumi.export("clusterSecurityGroupId", cluster.security_group_id)
+    pulumi.export("kubeconfig", cluster.kubeconfig)
+    pulumi.export("karpenterNodeRoleName", karpenter.node_role_name)
+    pulumi.export("karpenterQueueName", karpenter.queue_name)
+    pulumi.export("apiKeysSecretName", secrets.secret_name)
+    pulumi.export("apiKeysSecretArn", secrets.secret_arn)
+    pulumi.export("predictionFileSystemId", storage.file_system_id)
+    pulumi.export("repositoryUrl", registry.repository_url)
+    pulumi.export("deployRoleArn", deploy.role_arn)
+    pulumi.export("githubEnvironment", config.github_deploy_environment)
+    pulumi.export("appNamespace", config.app_namespace)
+    pulumi.export("runnerProject", runner.project_name)

@@ -1,0 +1,74 @@
+"""One environment's cluster layer, applied by CI from inside the VPC (or by a person in
+dev through `publicAccessCidrs`): the controllers, then the app namespace and the
+service. Everything the service declares depends on the namespace, and the namespace on
+every controller whose CRDs, webhooks or nodes the service needs: created after them,
+destroyed before them (so the load balancer controller still runs to remove the ALB)."""
+
+import pulumi
+
+from cloud.app_namespace import AppNamespace
+from cloud.argo_rollouts import ArgoRollouts
+from cloud.cluster_connection import ClusterConnection
+from cloud.drift_job import DriftJob
+from cloud.github_deploy import DeployerRole
+from cloud.karpenter import Karpenter
+from cloud.load_balancer_controller import LoadBalancerController
+from cloud.monitoring import Monitoring, MonitoringStack
+from cloud.prediction_storage import PredictionStorage
+from cloud.secrets import Secrets, SecretsOperator
+from cloud.service_workload import ServiceWorkload
+from cloud.stack_config import ClusterLayerConfig
+
+
+def build(config: ClusterLayerConfig) -> None:
+    cluster = ClusterConnection("cluster", config)
+    karpenter = Karpenter("karpenter", config, cluster)
+    load_balancer_controller = LoadBalancerController("load-balancer-controller", config, cluster)
+    argo_rollouts = ArgoRollouts("argo-rollouts", config, cluster)
+    secrets_operator = SecretsOperator("secrets-operator", config, cluster)
+    monitoring_stack = MonitoringStack("monitoring-stack", config, cluster)
+    namespace = AppNamespace(
+        "app",
+        config,
+        cluster,
+        controllers=[
+            karpenter.node_pool,
+            load_balancer_controller.release,
+            argo_rollouts.release,
+            secrets_operator.release,
+            monitoring_stack.release,
+        ],
+    )
+    secrets = Secrets("secrets", config, cluster, namespace)
+    monitoring = Monitoring("monitoring", config, cluster, namespace)
+    prediction_storage = PredictionStorage("prediction-storage", config, cluster, namespace)
+    DeployerRole("github-deploy", config, cluster, namespace)
+    if config.service_image:
+        workload = ServiceWorkload(
+            "service",
+            config,
+            cluster,
+            namespace,
+            config.service_image,
+            secrets.kubernetes_secret_name,
+            prediction_storage.claim_name,
+        )
+        DriftJob(
+            "drift-job",
+            config,
+            cluster,
+            namespace,
+            config.service_image,
+            prediction_storage.claim_name,
+            monitoring.pushgateway_url,
+        )
+        pulumi.export("serviceUrl", workload.url)
+    else:
+        # The repository is empty before the first delivery: see README, "First deployment".
+        pulumi.log.info(
+            "serviceImage is not set: the service's Kubernetes objects come after the first image"
+        )
+
+    pulumi.export("appNamespace", namespace.name)
+    pulumi.export("apiKeysKubernetesSecret", secrets.kubernetes_secret_name)
+    pulumi.export("grafanaAdminPassword", monitoring_stack.grafana_admin_password)
