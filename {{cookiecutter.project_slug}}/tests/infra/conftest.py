@@ -1,5 +1,9 @@
 """The infra tests read what the Pulumi program declares for each stack: `infra/plan.py`
-runs it under Pulumi's mocks (no AWS, no CLI) and records every resource's inputs."""
+runs it under Pulumi's mocks (no AWS, no CLI) and records every resource's inputs.
+
+Stacks are planned in the order they read each other's outputs. `plan` is one
+environment, both its layers (the AWS layer and the cluster layer) together; `stacks`
+holds each stack's plan alone."""
 
 import json
 import os
@@ -14,7 +18,9 @@ from typing import Any
 import pytest
 
 PROJECT = Path(__file__).resolve().parents[2]
-STACKS = ("dev", "prod")
+ENVIRONMENTS = ("dev", "prod")
+# In the order each reads the outputs of the ones before it.
+STACKS = ("bootstrap", "dev", "dev-cluster", "prod", "prod-cluster")
 # Pulumi marks secret values in mock inputs with this signature key.
 SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d"  # noqa: S105 (a marker, not a secret)
 
@@ -33,6 +39,7 @@ class Plan:
     account_id: str
     resources: list[dict[str, Any]]
     output: Path
+    exports: dict[str, Any]
 
     def arn(self, service: str, kind: str, name: str) -> str:
         """The ARN the mocks give a resource declared as `name`."""
@@ -78,18 +85,53 @@ def run_plan(stack: str, output: Path, *overrides: str) -> subprocess.CompletedP
 
 
 def planned(stack: str, output: Path, *overrides: str) -> Plan:
+    """Plan `stack` into `output`, whose siblings hold the stacks it reads."""
     result = run_plan(stack, output, *overrides)
     assert result.returncode == 0, result.stdout + result.stderr
     recorded = json.loads((output / "resources.json").read_text())
-    return Plan(stack, recorded["region"], recorded["accountId"], recorded["resources"], output)
+    exports = json.loads((output / "exports.json").read_text())
+    return Plan(
+        stack, recorded["region"], recorded["accountId"], recorded["resources"], output, exports
+    )
 
 
 @pytest.fixture(scope="session")
-def plans(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Plan]:
-    return {stack: planned(stack, tmp_path_factory.mktemp(f"plan-{stack}")) for stack in STACKS}
+def plan_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("plan")
 
 
-@pytest.fixture(params=STACKS)
+@pytest.fixture(scope="session")
+def stacks(plan_root: Path) -> dict[str, Plan]:
+    return {stack: planned(stack, plan_root / stack) for stack in STACKS}
+
+
+@pytest.fixture(scope="session")
+def plans(stacks: dict[str, Plan]) -> dict[str, Plan]:
+    """Per environment, its two layers as one plan (the account's ARNs and region)."""
+    return {
+        environment: Plan(
+            environment,
+            stacks[environment].region,
+            stacks[environment].account_id,
+            stacks[environment].resources + stacks[f"{environment}-cluster"].resources,
+            stacks[f"{environment}-cluster"].output,
+            {**stacks[environment].exports, **stacks[f"{environment}-cluster"].exports},
+        )
+        for environment in ENVIRONMENTS
+    }
+
+
+@pytest.fixture(scope="session")
+def plan_variant(stacks: dict[str, Plan], plan_root: Path):
+    """Plan one stack again with config overrides, beside the stacks it reads."""
+
+    def plan_with(stack: str, name: str, *overrides: str) -> Plan:
+        return planned(stack, plan_root / f"variant-{name}", *overrides)
+
+    return plan_with
+
+
+@pytest.fixture(params=ENVIRONMENTS)
 def plan(request: pytest.FixtureRequest, plans: dict[str, Plan]) -> Iterator[Plan]:
-    """Each test using this runs once per stack."""
+    """Each test using this runs once per environment."""
     yield plans[request.param]
