@@ -12,7 +12,9 @@ Created {PROJECT_SLUG}/. Next:
     make dev     # install, train the example model, serve it on http://localhost:3000
     make test    # run the project's tests
 
-Then: git init && git add . && git commit -m "Start from cookiecutter-bentoml-eks"
+Then (deploys fire on main, so name the branch main):
+    git init -b main && git add -A && git commit -m "Start from cookiecutter-bentoml-eks"
+and follow README.md, "Provision", to reach AWS.
 """
 
 

@@ -120,7 +120,10 @@ TEST_FILES = [
             "test_alert_rules",
             "test_canary_analysis",
             "test_canary_analysis_rehearsal",
+            "test_capacity",
+            "test_ci_runner",
             "test_cluster",
+            "test_controller_policies",
             "test_delivery_contract",
             "test_drift_job",
             "test_github_deploy",
@@ -128,7 +131,9 @@ TEST_FILES = [
             "test_iam_policies",
             "test_karpenter",
             "test_kubernetes_objects",
+            "test_layers",
             "test_network",
+            "test_ordering",
             "test_prediction_storage",
             "test_registry",
             "test_secrets",
@@ -139,24 +144,34 @@ TEST_FILES = [
 ]
 INFRA_FILES = [
     "Pulumi.yaml",
-    "Pulumi.dev.yaml",
-    "Pulumi.prod.yaml",
+    *(
+        f"Pulumi.{stack}.yaml"
+        for stack in ("bootstrap", "dev", "dev-cluster", "prod", "prod-cluster")
+    ),
     "__main__.py",
+    "bootstrap.sh",
     "plan.py",
+    *(f"layers/{name}.py" for name in ("__init__", "aws", "bootstrap", "cluster")),
     *(
         f"cloud/{name}.py"
         for name in (
             "__init__",
+            "account_bootstrap",
             "alert_rules",
             "app_namespace",
             "argo_rollouts",
             "canary_analysis",
+            "capacity",
+            "ci_roles",
+            "ci_runner",
             "cluster",
+            "cluster_connection",
             "dashboard",
             "distributed_load_test",
             "drift_job",
             "encryption",
             "github_deploy",
+            "github_oidc",
             "helm_charts",
             "iam",
             "karpenter",
@@ -173,6 +188,7 @@ INFRA_FILES = [
             "service_pod",
             "service_workload",
             "stack_config",
+            "state_backend",
         )
     ),
 ]

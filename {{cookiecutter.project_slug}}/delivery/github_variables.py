@@ -1,8 +1,11 @@
-"""Copy a stack's outputs into the variables of its GitHub environment.
+"""Copy the stacks' outputs into GitHub: one environment's variables, and the repository's.
 
-Reads `pulumi stack output --json` on stdin and runs `gh variable set` for each variable
-delivery needs, in the environment the stack's deploy role trusts (`githubEnvironment`).
-With --dry-run it prints the commands instead.
+Reads the `pulumi stack output --json` of the bootstrap stack, of one AWS-layer stack
+(dev or prod) and, once it has been applied, of that environment's cluster layer. Creates
+the GitHub environment the stack's roles trust if it is missing (deployable from main
+only), then runs
+`gh variable set` for each variable the workflows read. With --dry-run it prints the
+commands instead, and creates nothing.
 """
 
 import argparse
@@ -10,43 +13,165 @@ import json
 import shlex
 import subprocess
 import sys
+from pathlib import Path
 
-# Stack output -> environment variable read by deliver.yml and rollback.yml.
-VARIABLES = {
+# Stack output -> environment variable, per layer, read by deliver.yml, rollback.yml and
+# infra.yml. PULUMI_CLUSTER_ROLE_ARN comes from the bootstrap's clusterRoleArns.<stack>.
+AWS_LAYER_VARIABLES = {
     "deployRoleArn": "AWS_DEPLOY_ROLE_ARN",
     "repositoryUrl": "ECR_REPOSITORY_URL",
     "clusterName": "EKS_CLUSTER_NAME",
     "appNamespace": "APP_NAMESPACE",
-    "serviceUrl": "SERVICE_URL",
 }
 # serviceUrl appears once the service is deployed (README, "First deployment").
-OPTIONAL_OUTPUTS = {"serviceUrl"}
+CLUSTER_LAYER_VARIABLES = {"serviceUrl": "SERVICE_URL"}
+CLUSTER_ROLE_VARIABLE = "PULUMI_CLUSTER_ROLE_ARN"
+# Bootstrap output -> repository variable, read by infra.yml.
+BOOTSTRAP_VARIABLES = {
+    "backendUrl": "PULUMI_BACKEND_URL",
+    "previewRoleArn": "PULUMI_PREVIEW_ROLE_ARN",
+}
+RUNNER_PREFIX_VARIABLE = "RUNNER_PROJECT_PREFIX"
 
 
-def commands(outputs: dict[str, str]) -> list[list[str]]:
-    missing = sorted(set(VARIABLES) - OPTIONAL_OUTPUTS - set(outputs)) + (
-        [] if "githubEnvironment" in outputs else ["githubEnvironment"]
-    )
+def require(outputs: dict, names: list[str], stack: str) -> None:
+    """Refuse a stack that lacks an output, naming each: it was never applied, or is old."""
+    missing = sorted(set(names) - set(outputs))
     if missing:
         raise SystemExit(
-            f"The stack has no output {', '.join(missing)}: run `pulumi up` for it first."
+            f"The {stack} stack has no output {', '.join(missing)}: run `pulumi up` for it first."
         )
-    environment = outputs["githubEnvironment"]
+
+
+def cluster_role_arn(bootstrap: dict, stack: str) -> str:
+    """The bootstrap makes one cluster role per environment, keyed by its AWS-layer stack."""
+    require(bootstrap, ["clusterRoleArns"], "bootstrap")
+    roles = bootstrap["clusterRoleArns"]
+    if stack not in roles:
+        raise SystemExit(
+            f"The bootstrap has no cluster role for stack {stack!r}; it has "
+            f"{', '.join(sorted(roles))}. Use one of those as STACK."
+        )
+    return roles[stack]
+
+
+def runner_project_prefix(aws: dict) -> str:
+    """The CodeBuild project is `<prefix>-<environment>`: workflows add the environment."""
+    require(aws, ["project", "runnerProject", "githubEnvironment"], "AWS-layer")
+    prefix = aws["project"]
+    expected = f"{prefix}-{aws['githubEnvironment']}"
+    if aws["runnerProject"] != expected:
+        raise SystemExit(
+            f"The runner project is {aws['runnerProject']!r}, not {expected!r}: the workflows"
+            f" could not name it. Apply the AWS layer again (make provision)."
+        )
+    return prefix
+
+
+def environment_variables(bootstrap: dict, aws: dict, cluster: dict, stack: str) -> dict:
+    """What deliver.yml, rollback.yml and infra.yml read from the stack's environment."""
+    require(aws, [*AWS_LAYER_VARIABLES, "githubEnvironment"], "AWS-layer")
+    variables = {variable: str(aws[output]) for output, variable in AWS_LAYER_VARIABLES.items()}
+    variables[CLUSTER_ROLE_VARIABLE] = cluster_role_arn(bootstrap, stack)
+    variables |= {
+        variable: str(cluster[output])
+        for output, variable in CLUSTER_LAYER_VARIABLES.items()
+        if output in cluster
+    }
+    return variables
+
+
+def repository_variables(bootstrap: dict, aws: dict) -> dict:
+    """What every environment shares: the state backend, the preview role, the runners."""
+    require(bootstrap, list(BOOTSTRAP_VARIABLES), "bootstrap")
+    variables = {
+        variable: str(bootstrap[output]) for output, variable in BOOTSTRAP_VARIABLES.items()
+    }
+    variables[RUNNER_PREFIX_VARIABLE] = runner_project_prefix(aws)
+    return variables
+
+
+def set_commands(variables: dict, environment: str | None = None) -> list[list[str]]:
+    """`gh variable set` for each variable, in the environment if one is given."""
+    scope = ["--env", environment] if environment else []
     return [
-        ["gh", "variable", "set", variable, "--env", environment, "--body", str(outputs[output])]
-        for output, variable in VARIABLES.items()
-        if output in outputs
+        ["gh", "variable", "set", name, *scope, "--body", value]
+        for name, value in variables.items()
     ]
+
+
+def environment_path(environment: str) -> str:
+    # gh fills in {owner}/{repo} from the repository of the current directory.
+    return f"repos/{{owner}}/{{repo}}/environments/{environment}"
+
+
+def create_environment_commands(environment: str) -> list[list[str]]:
+    """The environment, deployable from main only: its roles trust any job that names it,
+    so no other branch may."""
+    path = environment_path(environment)
+    return [
+        [
+            "gh",
+            "api",
+            "--method",
+            "PUT",
+            path,
+            "-F",
+            "deployment_branch_policy[protected_branches]=false",
+            "-F",
+            "deployment_branch_policy[custom_branch_policies]=true",
+            "--silent",
+        ],
+        [
+            "gh",
+            "api",
+            "--method",
+            "POST",
+            f"{path}/deployment-branch-policies",
+            "-f",
+            "name=main",
+            "-f",
+            "type=branch",
+            "--silent",
+        ],
+    ]
+
+
+def environment_exists(environment: str) -> bool:
+    """Checked first, so that an existing environment's protection rules stay untouched."""
+    lookup = ["gh", "api", environment_path(environment), "--silent"]
+    return subprocess.run(lookup, capture_output=True).returncode == 0
+
+
+def read_outputs(path: Path | None) -> dict:
+    return json.loads(path.read_text()) if path else {}
+
+
+def run(command: list[str], dry_run: bool) -> None:
+    print(shlex.join(command))
+    if not dry_run:
+        subprocess.run(command, check=True)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stack", required=True, help="the AWS-layer stack: dev or prod")
+    parser.add_argument("--bootstrap", type=Path, required=True, help="bootstrap's outputs")
+    parser.add_argument("--aws", type=Path, required=True, help="the AWS-layer stack's outputs")
+    parser.add_argument("--cluster", type=Path, help="the cluster-layer stack's outputs, if any")
     parser.add_argument("--dry-run", action="store_true", help="print the gh commands only")
     arguments = parser.parse_args(argv)
-    for command in commands(json.load(sys.stdin)):
-        print(shlex.join(command))
-        if not arguments.dry_run:
-            subprocess.run(command, check=True)
+    bootstrap, aws = read_outputs(arguments.bootstrap), read_outputs(arguments.aws)
+    cluster = read_outputs(arguments.cluster)
+
+    environment = environment_variables(bootstrap, aws, cluster, arguments.stack)
+    repository = repository_variables(bootstrap, aws)
+    github_environment = aws["githubEnvironment"]
+    if arguments.dry_run or not environment_exists(github_environment):
+        for command in create_environment_commands(github_environment):
+            run(command, arguments.dry_run)
+    for command in set_commands(environment, github_environment) + set_commands(repository):
+        run(command, arguments.dry_run)
     return 0
 
 

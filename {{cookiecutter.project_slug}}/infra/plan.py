@@ -177,7 +177,9 @@ def run_program(stack: str, overrides: dict[str, str], plans: Path) -> dict[str,
     project, config = read_stack_config(stack, overrides)
     pulumi.runtime.set_all_config(config)
     mocks = RecordingMocks(
-        config.get("aws:region", ""), config.get(f"{project}:accountId", PLACEHOLDER_ACCOUNT_ID), plans
+        config.get("aws:region", ""),
+        config.get(f"{project}:accountId", PLACEHOLDER_ACCOUNT_ID),
+        plans,
     )
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False)
     pulumi.runtime.register_stack_transformation(lambda args: mocks.record_options(args))

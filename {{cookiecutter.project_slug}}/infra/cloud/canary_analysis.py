@@ -75,7 +75,9 @@ def prometheus_metrics(config: ClusterLayerConfig) -> list[dict[str, Any]]:
     ]
 
 
-def gate_job(config: ClusterLayerConfig, canary_service: str, api_keys_secret: str) -> dict[str, Any]:
+def gate_job(
+    config: ClusterLayerConfig, canary_service: str, api_keys_secret: str
+) -> dict[str, Any]:
     canary_url = f"http://{canary_service}.{config.app_namespace}.svc"
     arguments = locust_arguments("canary_gate", "--host", canary_url)
     return {

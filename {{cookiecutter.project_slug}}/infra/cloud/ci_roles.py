@@ -23,11 +23,18 @@ PREVIEWED_ENVIRONMENT = "dev"
 
 
 def state_objects(backend: StateBackend, project: str, *stacks: str) -> list[pulumi.Output[str]]:
-    """Pulumi's S3 layout: .pulumi/{stacks,locks,history,backups}/<project>/<stack>..."""
+    """Pulumi's S3 layout (pkg/backend/diy): .pulumi/{stacks,history,backups}/<project>/
+    <stack>..., and locks under .pulumi/locks/organization/<project>/<stack>/."""
     return [
         backend.bucket_arn.apply(lambda arn, stack=stack: f"{arn}/.pulumi/*/{project}/{stack}*")
         for stack in stacks
     ]
+
+
+def stack_locks(backend: StateBackend, project: str, stack: str) -> pulumi.Output[str]:
+    return backend.bucket_arn.apply(
+        lambda arn: f"{arn}/.pulumi/locks/organization/{project}/{stack}/*"
+    )
 
 
 def state_read(backend: StateBackend, config: BootstrapConfig, *stacks: str) -> list[dict]:
@@ -97,12 +104,7 @@ class CiRoles(pulumi.ComponentResource):
                 # A preview takes the stack's lock, and nothing else is written.
                 iam.allow(
                     ["s3:PutObject", "s3:DeleteObject"],
-                    [
-                        backend.bucket_arn.apply(
-                            lambda arn: f"{arn}/.pulumi/locks/{config.project}/"
-                            f"{PREVIEWED_ENVIRONMENT}/*"
-                        )
-                    ],
+                    [stack_locks(backend, config.project, PREVIEWED_ENVIRONMENT)],
                 ),
                 iam.allow(["kms:Decrypt"], [backend.secrets_key_arns[PREVIEWED_ENVIRONMENT]]),
             ),
@@ -130,7 +132,10 @@ class CiRoles(pulumi.ComponentResource):
                     *state_read(backend, config, environment),
                     iam.allow(
                         ["s3:PutObject", "s3:DeleteObject"],
-                        state_objects(backend, config.project, cluster_stack),
+                        [
+                            *state_objects(backend, config.project, cluster_stack),
+                            stack_locks(backend, config.project, cluster_stack),
+                        ],
                     ),
                     iam.allow(
                         ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],

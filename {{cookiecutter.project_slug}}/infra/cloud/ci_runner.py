@@ -63,7 +63,9 @@ class CiRunner(pulumi.ComponentResource):
         super().__init__(component_type(config, "CiRunner"), name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         project_name = runner_project_name(config)
-        project_arn = f"arn:aws:codebuild:{config.region}:{config.account_id}:project/{project_name}"
+        project_arn = (
+            f"arn:aws:codebuild:{config.region}:{config.account_id}:project/{project_name}"
+        )
         connection_arn = account.output("githubConnectionArn")
 
         security_group = aws.ec2.SecurityGroup(

@@ -24,7 +24,9 @@ class ClusterConnection(pulumi.ComponentResource):
     ) -> None:
         super().__init__(component_type(config, "ClusterConnection"), name, None, opts)
         self._stack = pulumi.StackReference(
-            f"{name}-aws-layer", stack_name=config.aws_stack, opts=pulumi.ResourceOptions(parent=self)
+            f"{name}-aws-layer",
+            stack_name=config.aws_stack,
+            opts=pulumi.ResourceOptions(parent=self),
         )
         self.name = self.output("clusterName")
         self.security_group_id = self.output("clusterSecurityGroupId")

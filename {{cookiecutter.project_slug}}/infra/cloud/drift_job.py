@@ -50,7 +50,9 @@ def drift_job_labels(config: ClusterLayerConfig) -> dict[str, str]:
     }
 
 
-def drift_pod(config: ClusterLayerConfig, image: str, claim: str, pushgateway_url: str) -> dict[str, Any]:
+def drift_pod(
+    config: ClusterLayerConfig, image: str, claim: str, pushgateway_url: str
+) -> dict[str, Any]:
     arguments = ["--log-dir", PREDICTION_LOG_MOUNT, "--output", OUTPUT]
     arguments += ["--window-hours", str(WINDOW_HOURS), "--model-store", BENTO_MODEL_STORE]
     arguments += ["--pushgateway", pushgateway_url, "--namespace", config.app_namespace]

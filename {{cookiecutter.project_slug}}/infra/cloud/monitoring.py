@@ -147,7 +147,9 @@ class Monitoring(pulumi.ComponentResource):
                 "labels": DASHBOARD_LABEL,
             },
             data={f"{config.project}.json": dashboard_json(config)},
-            opts=pulumi.ResourceOptions(parent=self, provider=cluster.provider, depends_on=[namespace]),
+            opts=pulumi.ResourceOptions(
+                parent=self, provider=cluster.provider, depends_on=[namespace]
+            ),
         )
         self.pushgateway_url = (
             f"http://{PUSHGATEWAY_NAME}.{NAMESPACE}.svc.cluster.local:{PUSHGATEWAY_PORT}"

@@ -97,7 +97,7 @@ class PredictionStorageAws(pulumi.ComponentResource):
             policy_arn=CSI_DRIVER_POLICY,
             opts=child,
         )
-        driver = aws.eks.Addon(
+        aws.eks.Addon(
             f"{name}-csi-driver",
             cluster_name=cluster.name,
             addon_name=CSI_DRIVER_ADDON,

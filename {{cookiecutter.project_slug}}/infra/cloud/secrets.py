@@ -154,8 +154,6 @@ class Secrets(pulumi.ComponentResource):
                 # Every JSON field of the secret becomes a key of the Kubernetes secret.
                 "dataFrom": [{"extract": {"key": cluster.output("apiKeysSecretName")}}],
             },
-            opts=pulumi.ResourceOptions(
-                parent=self, provider=cluster.provider, depends_on=[store]
-            ),
+            opts=pulumi.ResourceOptions(parent=self, provider=cluster.provider, depends_on=[store]),
         )
         self.register_outputs({})

@@ -92,18 +92,23 @@ class LayerConfig(Settings):
 
 
 def describe(error: ValidationError) -> list[str]:
-    """One line per problem: `key.sub: message`, with the value where it helps."""
+    """One line per problem: `key.sub: message`, with the value where it helps. Checks
+    across keys name their keys in the message themselves."""
     lines = []
     for problem in error.errors(include_url=False):
-        key = ".".join(str(part) for part in problem["loc"]) or "config"
+        key = ".".join(str(part) for part in problem["loc"])
+        message = problem["msg"].removeprefix("Value error, ")
+        value = problem.get("input")
         if problem["type"] == "missing":
             lines.append(f"{key}: is not set; run `pulumi config set {key} <value>`")
         elif problem["type"] == "extra_forbidden":
             lines.append(f"{key}: is not a setting of this layer; remove it or fix its name")
+        elif not key:
+            lines.append(message)
+        elif isinstance(value, dict | list):
+            lines.append(f"{key}: {message}")
         else:
-            message = problem["msg"].removeprefix("Value error, ")
-            shown = "" if isinstance(problem.get("input"), dict) else f"{problem['input']!r}: "
-            lines.append(f"{key}: {shown}{message}")
+            lines.append(f"{key}: {value!r}: {message}")
     return lines
 
 

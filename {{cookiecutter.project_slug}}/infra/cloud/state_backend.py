@@ -80,9 +80,7 @@ class StateBackend(pulumi.ComponentResource):
                     "id": "expire-old-state-versions",
                     "status": "Enabled",
                     "filter": {},
-                    "noncurrent_version_expiration": {
-                        "noncurrent_days": NONCURRENT_VERSION_DAYS
-                    },
+                    "noncurrent_version_expiration": {"noncurrent_days": NONCURRENT_VERSION_DAYS},
                     "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
                 }
             ],
@@ -113,7 +111,9 @@ class StateBackend(pulumi.ComponentResource):
                 self,
             )
             alias = secrets_key_alias(config, environment)
-            aws.kms.Alias(f"{name}-{environment}-secrets", name=alias, target_key_id=key.id, opts=child)
+            aws.kms.Alias(
+                f"{name}-{environment}-secrets", name=alias, target_key_id=key.id, opts=child
+            )
             self.secrets_key_arns[environment] = key.arn
             self.secrets_providers[environment] = f"awskms://{alias}?region={config.region}"
 

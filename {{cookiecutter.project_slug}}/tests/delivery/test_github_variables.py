@@ -1,48 +1,170 @@
-"""A stack's outputs become its GitHub environment's variables."""
+"""The stacks' outputs become the variables of their GitHub environment and repository."""
+
+import json
+import subprocess
+from pathlib import Path
 
 import pytest
 
-from github_variables import commands
+import github_variables
+from github_variables import (
+    create_environment_commands,
+    environment_variables,
+    main,
+    repository_variables,
+    set_commands,
+)
 
-OUTPUTS = {
+BOOTSTRAP = {
+    "backendUrl": "s3://iris-classifier-state-123456789012?region=us-east-1",
+    "previewRoleArn": "arn:aws:iam::123456789012:role/iris-classifier-preview",
+    "clusterRoleArns": {
+        "dev": "arn:aws:iam::123456789012:role/iris-classifier-dev-cluster",
+        "prod": "arn:aws:iam::123456789012:role/iris-classifier-prod-cluster",
+    },
+    "secretsProviders": {"dev": "awskms://alias/iris-classifier-dev"},
+}
+AWS = {
+    "project": "iris-classifier",
     "githubEnvironment": "production",
-    "deployRoleArn": "arn:aws:iam::123456789012:role/github-deploy-role",
+    "runnerProject": "iris-classifier-production",
+    "deployRoleArn": "arn:aws:iam::123456789012:role/iris-classifier-prod-deploy",
     "repositoryUrl": "123456789012.dkr.ecr.us-east-1.amazonaws.com/iris-classifier-prod",
     "clusterName": "iris-classifier-prod",
     "appNamespace": "iris-classifier",
     "kubeconfig": "not a variable",
 }
+CLUSTER = {"appNamespace": "iris-classifier", "serviceUrl": "https://api.example.com"}
 
 
-def test_each_output_delivery_needs_is_set_in_the_stacks_environment() -> None:
-    assert commands(OUTPUTS) == [
-        ["gh", "variable", "set", variable, "--env", "production", "--body", value]
-        for variable, value in [
-            ("AWS_DEPLOY_ROLE_ARN", OUTPUTS["deployRoleArn"]),
-            ("ECR_REPOSITORY_URL", OUTPUTS["repositoryUrl"]),
-            ("EKS_CLUSTER_NAME", OUTPUTS["clusterName"]),
-            ("APP_NAMESPACE", OUTPUTS["appNamespace"]),
+def test_the_environment_gets_delivery_s_variables_and_its_cluster_role() -> None:
+    assert environment_variables(BOOTSTRAP, AWS, {}, "prod") == {
+        "AWS_DEPLOY_ROLE_ARN": AWS["deployRoleArn"],
+        "ECR_REPOSITORY_URL": AWS["repositoryUrl"],
+        "EKS_CLUSTER_NAME": AWS["clusterName"],
+        "APP_NAMESPACE": AWS["appNamespace"],
+        "PULUMI_CLUSTER_ROLE_ARN": BOOTSTRAP["clusterRoleArns"]["prod"],
+    }
+
+
+def test_the_service_url_follows_once_the_cluster_layer_serves_it() -> None:
+    variables = environment_variables(BOOTSTRAP, AWS, CLUSTER, "prod")
+    assert variables["SERVICE_URL"] == "https://api.example.com"
+    assert "SERVICE_URL" not in environment_variables(BOOTSTRAP, AWS, {"appNamespace": "x"}, "prod")
+
+
+def test_the_repository_gets_the_backend_the_preview_role_and_the_runner_prefix() -> None:
+    assert repository_variables(BOOTSTRAP, AWS) == {
+        "PULUMI_BACKEND_URL": BOOTSTRAP["backendUrl"],
+        "PULUMI_PREVIEW_ROLE_ARN": BOOTSTRAP["previewRoleArn"],
+        "RUNNER_PROJECT_PREFIX": "iris-classifier",
+    }
+
+
+def test_environment_variables_are_set_in_the_environment_and_the_others_in_the_repository() -> (
+    None
+):
+    variables = {"EKS_CLUSTER_NAME": "iris-classifier-prod"}
+    assert set_commands(variables, "production") == [
+        [
+            "gh",
+            "variable",
+            "set",
+            "EKS_CLUSTER_NAME",
+            "--env",
+            "production",
+            "--body",
+            "iris-classifier-prod",
         ]
     ]
-
-
-def test_the_service_url_follows_once_the_service_exists() -> None:
-    with_service = {**OUTPUTS, "serviceUrl": "https://api.example.com"}
-    assert commands(with_service)[-1][3:] == [
-        "SERVICE_URL",
-        "--env",
-        "production",
-        "--body",
-        "https://api.example.com",
+    assert set_commands(variables) == [
+        ["gh", "variable", "set", "EKS_CLUSTER_NAME", "--body", "iris-classifier-prod"]
     ]
 
 
-def test_a_stack_that_was_never_applied_is_refused_by_name() -> None:
-    with pytest.raises(SystemExit, match=r"no output clusterName, githubEnvironment"):
-        commands(
-            {
-                key: value
-                for key, value in OUTPUTS.items()
-                if key not in {"clusterName", "githubEnvironment"}
-            }
-        )
+def test_an_aws_layer_that_was_never_applied_is_refused_by_name() -> None:
+    unapplied = {
+        key: value for key, value in AWS.items() if key not in {"clusterName", "githubEnvironment"}
+    }
+    with pytest.raises(
+        SystemExit, match=r"AWS-layer stack has no output clusterName, githubEnvironment"
+    ):
+        environment_variables(BOOTSTRAP, unapplied, {}, "prod")
+
+
+def test_a_bootstrap_without_the_stack_s_cluster_role_is_refused_naming_the_known_ones() -> None:
+    with pytest.raises(SystemExit, match=r"no cluster role for stack 'staging'; it has dev, prod"):
+        environment_variables(BOOTSTRAP, AWS, {}, "staging")
+    with pytest.raises(SystemExit, match=r"bootstrap stack has no output clusterRoleArns"):
+        environment_variables({}, AWS, {}, "prod")
+
+
+def test_a_runner_project_the_workflows_could_not_name_is_refused() -> None:
+    renamed = {**AWS, "runnerProject": "iris-runners"}
+    with pytest.raises(SystemExit, match=r"'iris-runners', not 'iris-classifier-production'"):
+        repository_variables(BOOTSTRAP, renamed)
+
+
+def written(tmp_path: Path, name: str, outputs: dict) -> str:
+    path = tmp_path / f"{name}.json"
+    path.write_text(json.dumps(outputs))
+    return str(path)
+
+
+def arguments(tmp_path: Path, *extra: str) -> list[str]:
+    return [
+        "--stack",
+        "prod",
+        "--bootstrap",
+        written(tmp_path, "bootstrap", BOOTSTRAP),
+        "--aws",
+        written(tmp_path, "prod", AWS),
+        *extra,
+    ]
+
+
+def test_a_dry_run_prints_every_command_and_runs_none(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(subprocess, "run", pytest.fail)
+    cluster = written(tmp_path, "prod-cluster", CLUSTER)
+
+    assert main(arguments(tmp_path, "--cluster", cluster, "--dry-run")) == 0
+
+    printed = capsys.readouterr().out.splitlines()
+    environment = "'repos/{owner}/{repo}/environments/production"
+    assert printed[0].startswith(f"gh api --method PUT {environment}' ")
+    assert "deployment_branch_policy[custom_branch_policies]=true" in printed[0]
+    assert printed[1].startswith(f"gh api --method POST {environment}/deployment-branch-policies'")
+    assert "name=main" in printed[1]
+    assert [line.split()[3] for line in printed[2:]] == [
+        "AWS_DEPLOY_ROLE_ARN",
+        "ECR_REPOSITORY_URL",
+        "EKS_CLUSTER_NAME",
+        "APP_NAMESPACE",
+        "PULUMI_CLUSTER_ROLE_ARN",
+        "SERVICE_URL",
+        "PULUMI_BACKEND_URL",
+        "PULUMI_PREVIEW_ROLE_ARN",
+        "RUNNER_PROJECT_PREFIX",
+    ]
+
+
+@pytest.mark.parametrize("exists", [True, False], ids=["existing", "missing"])
+def test_the_environment_is_created_only_when_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exists: bool
+) -> None:
+    ran = []
+
+    def fake_run(command: list[str], **options: object) -> subprocess.CompletedProcess[str]:
+        ran.append(command)
+        lookup = command[:2] == ["gh", "api"] and "--method" not in command
+        return subprocess.CompletedProcess(command, 0 if exists or not lookup else 1)
+
+    monkeypatch.setattr(github_variables.subprocess, "run", fake_run)
+
+    assert main(arguments(tmp_path)) == 0
+
+    created = [command for command in create_environment_commands("production") if command in ran]
+    assert len(created) == (0 if exists else 2)
+    assert sum(command[:3] == ["gh", "variable", "set"] for command in ran) == 8

@@ -1,4 +1,5 @@
-"""The shell scripts the workflows run pass shellcheck and fail with a useful message."""
+"""The shell scripts the workflows and the Makefile run pass shellcheck, and fail with a
+useful message."""
 
 import os
 import subprocess
@@ -9,7 +10,8 @@ import pytest
 
 from tests.delivery.workflows import PROJECT
 
-SCRIPTS = sorted((PROJECT / "delivery").glob("*.sh"))
+# The workflows' scripts, and `make bootstrap`'s.
+SCRIPTS = sorted([*(PROJECT / "delivery").glob("*.sh"), *(PROJECT / "infra").glob("*.sh")])
 REQUIRE_VARIABLES = PROJECT / "delivery" / "require-variables.sh"
 
 

@@ -95,6 +95,21 @@ def planned(stack: str, output: Path, *overrides: str) -> Plan:
     )
 
 
+def stacks_read_by(stack: str) -> tuple[str, ...]:
+    """The stacks whose outputs `stack` reads, in the order they must be planned."""
+    if stack == "bootstrap":
+        return ()
+    environment = stack.removesuffix("-cluster")
+    return ("bootstrap",) if stack == environment else ("bootstrap", environment)
+
+
+def planned_alone(stack: str, root: Path) -> Plan:
+    """Plan `stack` into `root`, after the stacks it reads."""
+    for read in stacks_read_by(stack):
+        planned(read, root / read)
+    return planned(stack, root / stack)
+
+
 @pytest.fixture(scope="session")
 def plan_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("plan")

@@ -1,6 +1,6 @@
 import json
 
-from tests.infra.conftest import PROJECT, Plan, planned, reveal
+from tests.infra.conftest import PROJECT, Plan, reveal
 
 CLUSTER = "aws:eks/cluster:Cluster"
 
@@ -31,8 +31,8 @@ def test_api_endpoint_is_private_unless_dev_lists_networks(plan: Plan) -> None:
     assert not endpoint.get("publicAccessCidrs")
 
 
-def test_dev_endpoint_is_public_only_to_the_listed_networks(tmp_path) -> None:
-    dev = planned("dev", tmp_path, 'publicAccessCidrs=["203.0.113.0/24"]')
+def test_dev_endpoint_is_public_only_to_the_listed_networks(plan_variant) -> None:
+    dev = plan_variant("dev", "public-endpoint", 'publicAccessCidrs=["203.0.113.0/24"]')
     endpoint = dev.one(CLUSTER)["vpcConfig"]
     assert endpoint["endpointPublicAccess"] is True
     assert endpoint["publicAccessCidrs"] == ["203.0.113.0/24"]

@@ -5,10 +5,18 @@ import re
 import tomllib
 
 from cloud.helm_charts import ARGO_ROLLOUTS_CONTROLLER_VERSION
-from github_variables import VARIABLES
+from github_variables import (
+    AWS_LAYER_VARIABLES,
+    BOOTSTRAP_VARIABLES,
+    CLUSTER_LAYER_VARIABLES,
+    CLUSTER_ROLE_VARIABLE,
+    RUNNER_PREFIX_VARIABLE,
+    cluster_role_arn,
+    runner_project_prefix,
+)
 
 from tests.delivery.workflows import PROJECT, delivery_settings, runs, workflow
-from tests.infra.conftest import Plan
+from tests.infra.conftest import ENVIRONMENTS, Plan
 
 
 def test_workflows_drive_the_rollout_and_container_the_program_declares(plan: Plan) -> None:
@@ -18,7 +26,7 @@ def test_workflows_drive_the_rollout_and_container_the_program_declares(plan: Pl
     ]
     [set_image] = [
         script
-        for script in runs(workflow("deliver")["jobs"]["deliver"])
+        for script in runs(workflow("deliver")["jobs"]["deploy"])
         if "rollouts set image" in script
     ]
 
@@ -45,29 +53,47 @@ def test_the_kubectl_plugin_matches_the_installed_controller() -> None:
     assert delivery_settings()["ARGO_ROLLOUTS_VERSION"] == ARGO_ROLLOUTS_CONTROLLER_VERSION
 
 
-def test_every_variable_delivery_reads_comes_from_a_stack_output() -> None:
-    program = (PROJECT / "infra" / "__main__.py").read_text()
-    exported = set(re.findall(r'pulumi\.export\("(\w+)"', program))
+def test_every_variable_the_workflows_read_comes_from_a_stack_output(
+    stacks: dict[str, Plan],
+) -> None:
     read = set()
-    for name in ("deliver", "rollback"):
+    for name in ("deliver", "rollback", "infra"):
         read |= set(re.findall(r"vars\.(\w+)", str(workflow(name))))
 
-    assert set(VARIABLES) | {"githubEnvironment"} <= exported
-    # DEPLOY_RUNNER is optional and repository-wide (README, "Deliver").
-    assert read - {"DEPLOY_RUNNER"} == set(VARIABLES.values())
+    for environment in ENVIRONMENTS:
+        aws = stacks[environment].exports
+        assert {*AWS_LAYER_VARIABLES, "project", "runnerProject", "githubEnvironment"} <= set(aws)
+        assert set(CLUSTER_LAYER_VARIABLES) <= set(stacks[f"{environment}-cluster"].exports)
+        assert runner_project_prefix(aws) == aws["project"]
+        assert cluster_role_arn(stacks["bootstrap"].exports, environment).endswith(
+            f"/ci-{environment}-cluster"
+        )
+    assert set(BOOTSTRAP_VARIABLES) <= set(stacks["bootstrap"].exports)
+    assert read == {
+        *AWS_LAYER_VARIABLES.values(),
+        *CLUSTER_LAYER_VARIABLES.values(),
+        *BOOTSTRAP_VARIABLES.values(),
+        CLUSTER_ROLE_VARIABLE,
+        RUNNER_PREFIX_VARIABLE,
+    }
 
 
 def test_pulumi_cli_in_the_infra_workflow_matches_the_pinned_sdk() -> None:
     groups = tomllib.loads((PROJECT / "pyproject.toml").read_text())["dependency-groups"]
     [sdk] = [pin.split("==")[1] for pin in groups["infra"] if pin.startswith("pulumi==")]
-    for job in workflow("infra")["jobs"].values():
-        [pulumi] = [step for step in job["steps"] if step.get("uses", "").startswith("pulumi/")]
-        assert pulumi["with"]["pulumi-version"] == sdk
+    pulumi_steps = [
+        step
+        for job in workflow("infra")["jobs"].values()
+        for step in job.get("steps", [])
+        if step.get("uses", "").startswith("pulumi/")
+    ]
+    assert pulumi_steps, "infra.yml runs no Pulumi"
+    assert {step["with"]["pulumi-version"] for step in pulumi_steps} == {sdk}
 
 
 def test_the_drift_job_delivery_updates_is_the_one_the_program_declares(plan: Plan) -> None:
     [set_image] = [
-        script for script in runs(workflow("deliver")["jobs"]["deliver"]) if "cronjob/" in script
+        script for script in runs(workflow("deliver")["jobs"]["deploy"]) if "cronjob/" in script
     ]
     rollout_name = delivery_settings()["ROLLOUT_NAME"]
     [cron_job] = [

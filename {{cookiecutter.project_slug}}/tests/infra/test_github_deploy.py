@@ -44,7 +44,11 @@ def test_role_acts_in_the_cluster_only_through_a_role_in_the_app_namespace(plan:
     [role] = plan.kubernetes("Role")
 
     assert entry["type"] == "STANDARD"
-    assert plan.all("aws:eks/accessPolicyAssociation:AccessPolicyAssociation") == []
+    assert [
+        association
+        for association in plan.all("aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
+        if association["inputs"]["principalArn"] == entry["principalArn"]
+    ] == []
     assert plan.kubernetes("ClusterRoleBinding") == []
     assert binding["metadata"]["namespace"] == role["metadata"]["namespace"] == namespace
     assert binding["roleRef"]["name"] == role["metadata"]["name"]
@@ -74,21 +78,31 @@ def test_deploy_role_may_change_the_rollout_and_drift_job_images_and_nothing_els
     assert not any(resource == "secrets" for _, resource, _ in granted)
 
 
-def test_oidc_provider_is_created_for_sts_audience(plan: Plan) -> None:
-    provider = plan.one("aws:iam/openIdConnectProvider:OpenIdConnectProvider")
+def test_oidc_provider_is_created_for_sts_audience(stacks: dict[str, Plan]) -> None:
+    provider = stacks["bootstrap"].one("aws:iam/openIdConnectProvider:OpenIdConnectProvider")
     assert provider["url"] == f"https://{ISSUER}"
     assert provider["clientIdLists"] == ["sts.amazonaws.com"]
 
 
+EXISTING_PROVIDER = f"arn:aws:iam::111122223333:oidc-provider/{ISSUER}"
+
+
 @pytest.fixture(scope="module")
-def with_existing_provider(tmp_path_factory: pytest.TempPathFactory) -> Plan:
-    arn = f"arn:aws:iam::111122223333:oidc-provider/{ISSUER}"
-    return planned("dev", tmp_path_factory.mktemp("existing-oidc"), f"githubOidcProviderArn={arn}")
-
-
-def test_an_existing_oidc_provider_is_reused_not_duplicated(with_existing_provider: Plan) -> None:
-    assert with_existing_provider.all("aws:iam/openIdConnectProvider:OpenIdConnectProvider") == []
-    [statement] = trust(with_existing_provider)["Statement"]
-    assert (
-        statement["Principal"]["Federated"] == f"arn:aws:iam::111122223333:oidc-provider/{ISSUER}"
+def with_existing_provider(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Plan]:
+    """The bootstrap given an existing provider, and dev's AWS layer planned beside it
+    (in a root of their own, so the other tests' plans read the usual bootstrap)."""
+    root = tmp_path_factory.mktemp("existing-oidc")
+    bootstrap = planned(
+        "bootstrap", root / "bootstrap", f"githubOidcProviderArn={EXISTING_PROVIDER}"
     )
+    return {"bootstrap": bootstrap, "dev": planned("dev", root / "dev")}
+
+
+def test_an_existing_oidc_provider_is_reused_not_duplicated(
+    with_existing_provider: dict[str, Plan],
+) -> None:
+    bootstrap = with_existing_provider["bootstrap"]
+    assert bootstrap.all("aws:iam/openIdConnectProvider:OpenIdConnectProvider") == []
+    assert bootstrap.exports["githubOidcProviderArn"] == EXISTING_PROVIDER
+    [statement] = trust(with_existing_provider["dev"])["Statement"]
+    assert statement["Principal"]["Federated"] == EXISTING_PROVIDER

@@ -14,6 +14,8 @@ UNSCOPABLE_PREFIXES = (
     "acm:DescribeCertificate",
     "pricing:",
     "ecr:GetAuthorizationToken",
+    # Karpenter lists instance profiles to find the ones it made; IAM cannot scope a list.
+    "iam:ListInstanceProfiles",
 )
 # AWS-managed policies a role may carry, each required by EKS for what the role is.
 # The EFS CSI driver's creates and deletes only access points tagged for a cluster.

@@ -17,6 +17,7 @@ def test_interruption_queue_is_encrypted_and_fed_by_every_warning_event(plan: Pl
         "EC2 Spot Instance Interruption Warning",
         "EC2 Instance Rebalance Recommendation",
         "EC2 Instance State-change Notification",
+        "EC2 Capacity Reservation Instance Interruption Warning",
     }
     assert len(targets) == len(rules)
     assert all(

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from tests.infra.conftest import Plan, planned
+from tests.infra.conftest import Plan
 
 
 def test_repository_is_immutable_scanned_and_encrypted_with_a_rotating_customer_key(
@@ -47,8 +47,8 @@ def test_basic_scanning_is_the_default_and_leaves_the_registry_alone(plan: Plan)
 
 
 @pytest.fixture(scope="module")
-def with_enhanced_scanning(tmp_path_factory: pytest.TempPathFactory) -> Plan:
-    return planned("prod", tmp_path_factory.mktemp("enhanced-scanning"), "ecrScanning=enhanced")
+def with_enhanced_scanning(plan_variant) -> Plan:
+    return plan_variant("prod", "enhanced-scanning", "ecrScanning=enhanced")
 
 
 def test_enhanced_scanning_rescans_this_repository_continuously(

@@ -3,7 +3,7 @@ that lets pods leave the load balancer before they stop."""
 
 import pytest
 
-from tests.infra.conftest import Plan, planned
+from tests.infra.conftest import Plan
 
 
 def rollout(plan: Plan) -> dict:
@@ -134,13 +134,13 @@ def test_without_a_domain_the_load_balancer_is_internal(plan: Plan) -> None:
 
 
 @pytest.fixture(scope="module")
-def with_domain(tmp_path_factory: pytest.TempPathFactory) -> Plan:
+def with_domain(plan_variant) -> Plan:
     certificate = (
         "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-aaaa-bbbb-cccc-1234567890ab"
     )
-    return planned(
-        "prod",
-        tmp_path_factory.mktemp("domain"),
+    return plan_variant(
+        "prod-cluster",
+        "domain",
         "domainName=api.example.com",
         f"certificateArn={certificate}",
     )

@@ -15,7 +15,7 @@ from {{ cookiecutter.package_name }}.monitoring.drift import as_frame, compare
 from {{ cookiecutter.package_name }}.monitoring.drift_metrics import write_metrics
 from {{ cookiecutter.package_name }}.schemas import FEATURE_NAMES
 
-from tests.infra.conftest import planned
+from tests.infra.conftest import planned_alone
 
 # A metric name followed by a selector, as every query writes it.
 METRIC_IN_QUERY = re.compile(r"([a-zA-Z_:][a-zA-Z0-9_:]*)\{")
@@ -24,7 +24,7 @@ EXPOSED_NAME = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)[{ ]", re.MULTILINE)
 
 @pytest.fixture(scope="module")
 def dashboard(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    plan = planned("dev", tmp_path_factory.mktemp("plan"))
+    plan = planned_alone("dev-cluster", tmp_path_factory.mktemp("plan"))
     [config_map] = [
         config_map
         for config_map in plan.kubernetes("ConfigMap")

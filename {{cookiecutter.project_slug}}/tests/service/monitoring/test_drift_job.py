@@ -30,7 +30,7 @@ from {{ cookiecutter.package_name }}.monitoring.traffic_window import read_windo
 from {{ cookiecutter.package_name }}.schemas import FEATURE_NAMES
 
 from harness.local_service import free_port
-from tests.infra.conftest import Plan, debian_binary, planned
+from tests.infra.conftest import Plan, debian_binary, planned_alone
 from tests.infra.test_alert_rules import case, declared_groups, gauge, run_promtool
 
 CLASSES = ("setosa", "versicolor", "virginica")
@@ -84,7 +84,7 @@ def log_traffic(directory: Path, rows: np.ndarray) -> None:
 
 @pytest.fixture(scope="module")
 def plan(tmp_path_factory: pytest.TempPathFactory) -> Plan:
-    return planned("dev", tmp_path_factory.mktemp("plan"))
+    return planned_alone("dev-cluster", tmp_path_factory.mktemp("plan"))
 
 
 def app_namespace(plan: Plan) -> str:
