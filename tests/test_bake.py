@@ -134,11 +134,13 @@ TEST_FILES = [
             "test_layers",
             "test_network",
             "test_ordering",
+            "test_policy_lint",
             "test_prediction_storage",
             "test_registry",
             "test_secrets",
             "test_service_workload",
             "test_stack_config",
+            "upstream_policies",
         )
     ),
 ]
