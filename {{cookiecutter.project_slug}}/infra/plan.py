@@ -212,8 +212,8 @@ def kubernetes_objects(resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def print_inventory(resources: list[dict[str, Any]]) -> None:
-    print(f"{len(resources)} resources")
+def print_inventory(layer: str, resources: list[dict[str, Any]]) -> None:
+    print(f"{len(resources)} resources, the {layer} layer")
     for resource in resources:
         keys = HIGHLIGHTS.get(resource["type"], [])
         shown = {key: resource["inputs"][key] for key in keys if key in resource["inputs"]}
@@ -262,7 +262,7 @@ def main() -> int:
     except PlanFailed as error:
         print(error, file=sys.stderr)
         return 1
-    print_inventory(plan["resources"])
+    print_inventory(plan["layer"], plan["resources"])
     write_outputs(plan, arguments.output)
     print(f"Kubernetes objects written to {arguments.output / 'kubernetes'}")
     return 0

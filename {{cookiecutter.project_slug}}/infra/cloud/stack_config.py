@@ -48,7 +48,6 @@ DURATION = r"[1-9]\d*[smh]"
 
 AccountId = Annotated[str, Field(pattern=r"^\d{12}$")]
 GitHubName = Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,100}$")]
-WholeNumber = Annotated[int, Field(strict=False)]
 
 
 class StackConfigError(ValueError):
@@ -97,6 +96,8 @@ def describe(error: ValidationError) -> list[str]:
     lines = []
     for problem in error.errors(include_url=False):
         key = ".".join(str(part) for part in problem["loc"])
+        # The region is the AWS provider's setting, not the project's.
+        key = "aws:region" if key == "region" else key
         message = problem["msg"].removeprefix("Value error, ")
         value = problem.get("input")
         if problem["type"] == "missing":
@@ -141,9 +142,9 @@ def github_environment(environment: Environment) -> str:
 
 
 class NodeGroupSize(Settings):
-    min: WholeNumber
-    desired: WholeNumber
-    max: WholeNumber
+    min: int
+    desired: int
+    max: int
 
     @model_validator(mode="after")
     def require_order(self) -> Self:
@@ -186,7 +187,7 @@ class AwsLayerConfig(EnvironmentConfig):
     public_access_cidrs: list[str] = []
     system_node_instance_type: Annotated[str, AfterValidator(known_system_type)]
     system_nodes: NodeGroupSize
-    ecr_releases_kept: Annotated[WholeNumber, Field(ge=1, le=1000)]
+    ecr_releases_kept: Annotated[int, Field(ge=1, le=1000)]
     # basic: ECR's own scan on push; enhanced: Amazon Inspector, billed per image.
     ecr_scanning: Literal["basic", "enhanced"] = "basic"
 
@@ -238,8 +239,8 @@ class AwsLayerConfig(EnvironmentConfig):
 
 
 class ReplicaRange(Settings):
-    min: WholeNumber
-    max: WholeNumber
+    min: int
+    max: int
 
     @model_validator(mode="after")
     def require_two(self) -> Self:
@@ -250,7 +251,7 @@ class ReplicaRange(Settings):
 
 
 class CanaryStep(Settings):
-    weight: Annotated[WholeNumber, Field(ge=1, le=99)]
+    weight: Annotated[int, Field(ge=1, le=99)]
     pause: Annotated[str, Field(pattern=f"^{DURATION}$")]
 
 
@@ -258,9 +259,9 @@ class Canary(Settings):
     """The canary's traffic steps after the Locust gate: the first weight gets the
     Prometheus analysis (with load driven at it), the later ones a pause each."""
 
-    analysis_weight: Annotated[WholeNumber, Field(ge=1, le=50)] = 10
+    analysis_weight: Annotated[int, Field(ge=1, le=50)] = 10
     # One Prometheus measurement a minute; every one must pass.
-    analysis_minutes: Annotated[WholeNumber, Field(ge=2, le=60)] = 5
+    analysis_minutes: Annotated[int, Field(ge=2, le=60)] = 5
     steps: list[CanaryStep] = [CanaryStep(weight=25, pause="2m"), CanaryStep(weight=50, pause="2m")]
 
     @model_validator(mode="after")
@@ -279,9 +280,9 @@ class ClusterLayerConfig(EnvironmentConfig):
 
     karpenter_instance_families: list[str]
     # Upper bound of vCPUs Karpenter may launch in total: a cost ceiling.
-    karpenter_cpu_limit: Annotated[WholeNumber, Field(ge=2)]
+    karpenter_cpu_limit: Annotated[int, Field(ge=2)]
     service_replicas: ReplicaRange
-    load_test_workers: Annotated[WholeNumber, Field(ge=1, le=100)]
+    load_test_workers: Annotated[int, Field(ge=1, le=100)]
     service_image: Annotated[str, Field(pattern=f"^{SERVICE_IMAGE}$")] | None = None
     domain_name: str | None = None
     certificate_arn: Annotated[str, Field(pattern=f"^{CERTIFICATE_ARN}$")] | None = None

@@ -2,11 +2,12 @@
 Kubernetes ones, and the account bootstrap the state bucket, the keys and CI's identities."""
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.infra.conftest import ENVIRONMENTS, Plan, planned
+from tests.infra.conftest import ENVIRONMENTS, PROJECT, Plan, planned
 
 ISSUER = "token.actions.githubusercontent.com"
 GITHUB_ENVIRONMENTS = {"dev": "staging", "prod": "production"}
@@ -202,3 +203,19 @@ def test_each_cluster_role_is_trusted_by_its_environment_and_touches_only_its_ow
     assert not any(
         f"/{other}" in resource for resources in allowed.values() for resource in resources
     )
+
+
+def test_make_bootstrap_and_provision_use_the_bucket_the_bootstrap_creates(
+    bootstrap: Plan,
+) -> None:
+    # The Makefile names the bucket itself (it must, before the bootstrap exists): the two
+    # names must not drift apart.
+    result = subprocess.run(
+        ["make", "--dry-run", "bootstrap", f"ACCOUNT_ID={bootstrap.account_id}"],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    [command] = [line for line in result.stdout.splitlines() if "bootstrap.sh" in line]
+    assert command.endswith(f"'{bootstrap.exports['backendUrl']}'")
