@@ -382,14 +382,24 @@ def test_stack_files_carry_the_answers(
     )
     infra = project / "infra"
     assert yaml.safe_load((infra / "Pulumi.yaml").read_text())["name"] == "fraud-scoring"
+
+    def stack_config(stack: str) -> dict:
+        return yaml.safe_load((infra / f"Pulumi.{stack}.yaml").read_text())["config"]
+
+    bootstrap = stack_config("bootstrap")
+    assert bootstrap["aws:region"] == region
+    assert bootstrap["fraud-scoring:accountId"] == "123456789012"
+    assert bootstrap["fraud-scoring:githubOwner"] == "Acme-Corp"
+    assert bootstrap["fraud-scoring:githubRepository"] == "fraud.scoring"
     for stack, letters in (("dev", dev_zones), ("prod", prod_zones)):
-        config = yaml.safe_load((infra / f"Pulumi.{stack}.yaml").read_text())["config"]
+        config = stack_config(stack)
         assert config["aws:region"] == region
         assert config["fraud-scoring:environment"] == stack
         assert config["fraud-scoring:accountId"] == "123456789012"
         assert config["fraud-scoring:availabilityZones"] == [region + letter for letter in letters]
-        assert config["fraud-scoring:githubOwner"] == "Acme-Corp"
-        assert config["fraud-scoring:githubRepository"] == "fraud.scoring"
+        cluster = stack_config(f"{stack}-cluster")
+        assert cluster["aws:region"] == region
+        assert cluster["fraud-scoring:environment"] == stack
 
 
 def test_workflows_are_copied_verbatim_and_answers_reach_them_through_one_file(cookies) -> None:
