@@ -45,6 +45,8 @@ OIDC_PROVIDER_ARN = r"arn:aws:iam::\d{12}:oidc-provider/token\.actions\.githubus
 SERVICE_IMAGE = r"[a-z0-9.-]+(:\d+)?/[a-z0-9._/-]+(:[A-Za-z0-9._-]+|@sha256:[0-9a-f]{64})"
 CERTIFICATE_ARN = r"arn:aws:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+"
 DURATION = r"[1-9]\d*[smh]"
+# 63 (S3's limit) - len("-state-") - 12 (account) - 1 - 14 (the longest region name).
+STATE_BUCKET_PROJECT_LENGTH = 29
 
 AccountId = Annotated[str, Field(pattern=r"^\d{12}$")]
 GitHubName = Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,100}$")]
@@ -345,8 +347,10 @@ class BootstrapConfig(LayerConfig):
 
     @property
     def state_bucket_name(self) -> str:
-        """Globally unique: the account and region are part of it."""
-        return f"{self.project}-pulumi-state-{self.account_id}-{self.region}"
+        """Globally unique: the account and region are part of it. S3 allows 63 characters:
+        the project's part is cut to fit the longest region name (14)."""
+        project = self.project[:STATE_BUCKET_PROJECT_LENGTH].rstrip("-")
+        return f"{project}-state-{self.account_id}-{self.region}"
 
 
 LAYERS: dict[str, type[LayerConfig]] = {

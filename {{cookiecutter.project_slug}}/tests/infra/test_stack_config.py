@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import pytest
@@ -65,9 +66,18 @@ def problems_for(layer: type[LayerConfig], /, *removed: str, **changes: object) 
 def test_a_valid_bootstrap_config_parses_into_typed_settings() -> None:
     config = BootstrapConfig.parse(BOOTSTRAP)
     assert config.github_repository_path == "example-org/example"
-    assert config.state_bucket_name == "example-pulumi-state-123456789012-eu-west-1"
+    assert config.state_bucket_name == "example-state-123456789012-eu-west-1"
     assert config.create_spot_service_linked_role is True
     assert config.github_oidc_provider_arn is None
+
+
+def test_the_state_bucket_name_is_valid_for_s3_for_the_longest_project_and_region() -> None:
+    # Slugs may have 40 characters (the template's rule); S3 names at most 63.
+    project = "a" * 28 + "-" + "b" * 11
+    config = BootstrapConfig.parse({**BOOTSTRAP, "project": project, "region": "ap-southeast-5"})
+    assert len(config.state_bucket_name) <= 63
+    assert re.fullmatch(r"[a-z0-9][a-z0-9.-]*[a-z0-9]", config.state_bucket_name)
+    assert "--" not in config.state_bucket_name
 
 
 def test_a_valid_aws_layer_config_parses_into_typed_settings() -> None:
