@@ -100,6 +100,8 @@ TEST_FILES = [
         for name in (
             "__init__",
             "test_bento",
+            "test_cluster_error",
+            "test_committed_files",
             "test_github_variables",
             "test_pipeline",
             "test_rollout_report",
@@ -219,6 +221,7 @@ WORKFLOWS = ["ci.yml", "deliver.yml", "deploy.yml", "infra.yml", "rollback.yml"]
 DELIVERY_FILES = [
     ".github/delivery.env",
     *(f".github/workflows/{name}" for name in WORKFLOWS),
+    "delivery/cluster_error.py",
     "delivery/collect-rollout-evidence.sh",
     "delivery/github_variables.py",
     "delivery/install-argo-rollouts-plugin.sh",

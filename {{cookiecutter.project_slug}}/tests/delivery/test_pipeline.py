@@ -149,14 +149,21 @@ def test_delivery_deploys_the_pushed_digest_once_scanned_and_fails_with_the_cana
     assert "--timeout" in scripts[status]
 
 
-def test_only_a_missing_rollout_is_reported_as_not_created_yet() -> None:
+def test_every_step_that_talks_to_the_cluster_says_why_it_failed() -> None:
+    # kubectl's own words first, then delivery/cluster_error.py's sentence for the cause.
     [start] = [step["run"] for step in deliver_job("deploy")["steps"] if step.get("id") == "canary"]
     lookup = next(line for line in start.splitlines() if "kubectl get rollout" in line)
-
     assert "2>&1 > /dev/null" in lookup and "/dev/null 2>" not in lookup
-    assert 'echo "$error" >&2' in start
-    assert '"(NotFound)"' in start
-    assert start.index("(NotFound)") < start.index("does not exist yet")
+    assert start.index('echo "$error" >&2') < start.index("python3 delivery/cluster_error.py")
+
+    followed = [
+        step["run"]
+        for job in (deliver_job("deploy"), workflow("rollback")["jobs"]["rollback"])
+        for step in job["steps"]
+        if "rollouts status" in step.get("run", "") or "rollouts undo" in step.get("run", "")
+    ]
+    assert len(followed) == 3
+    assert all("cluster_error.py" in script for script in followed)
 
 
 def test_the_image_cache_lives_in_ecr_in_the_form_ecr_accepts() -> None:
