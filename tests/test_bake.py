@@ -141,6 +141,7 @@ TEST_FILES = [
             "test_registry",
             "test_secrets",
             "test_service_workload",
+            "scraping",
             "test_stack_config",
             "upstream_policies",
         )
@@ -203,6 +204,7 @@ LOADTEST_FILES = [
     "locustfile.py",
     "shapes/smoke.py",
     "shapes/canary_gate.py",
+    "shapes/canary_analysis.py",
     "shapes/soak.py",
     "shapes/stress.py",
     "request_log.py",

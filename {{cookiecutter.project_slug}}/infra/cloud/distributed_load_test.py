@@ -21,7 +21,7 @@ from .load_test_pods import (
     locust_arguments,
     locust_pod,
 )
-from .naming import component_type
+from .naming import SKIP_AWAIT, component_type
 from .stack_config import ClusterLayerConfig
 
 # Never on a schedule: the CronJob only holds the Job template.
@@ -67,7 +67,8 @@ class DistributedLoadTest(pulumi.ComponentResource):
 
         kubernetes.core.v1.Service(
             f"{name}-master",
-            metadata={"name": master, "namespace": namespace.name},
+            # Its endpoints exist only while a run does.
+            metadata={"name": master, "namespace": namespace.name, "annotations": SKIP_AWAIT},
             spec={
                 "selector": {**load_test_labels(config), "app.kubernetes.io/component": "master"},
                 "ports": [{"name": "workers", "port": MASTER_PORT, "targetPort": MASTER_PORT}],

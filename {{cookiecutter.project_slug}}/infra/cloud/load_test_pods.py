@@ -15,7 +15,10 @@ FILES = {
     "service_level.py": "service_level.py",
     "request_mix.py": "request_mix.py",
     "slo.toml": "slo.toml",
-    **{f"{shape}.py": f"shapes/{shape}.py" for shape in ("smoke", "canary_gate", "soak", "stress")},
+    **{
+        f"{shape}.py": f"shapes/{shape}.py"
+        for shape in ("smoke", "canary_gate", "canary_analysis", "soak", "stress")
+    },
 }
 LOCUST_IMAGE = "locustio/locust:2.47.0"
 LOCUST_USER = 1000
@@ -54,7 +57,11 @@ def locust_arguments(shape: str, *extra: str) -> list[str]:
 
 
 def locust_pod(
-    config: ClusterLayerConfig, role: str, arguments: list[str], api_keys_secret: str
+    config: ClusterLayerConfig,
+    role: str,
+    arguments: list[str],
+    api_keys_secret: str,
+    environment: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """A pod template running Locust with `arguments`, as restricted as the service's."""
     return {
@@ -81,6 +88,7 @@ def locust_pod(
                             },
                         },
                         {"name": "LOCUST_SLO_FILE", "value": f"{MOUNT}/slo.toml"},
+                        *({"name": k, "value": v} for k, v in (environment or {}).items()),
                     ],
                     "resources": {
                         "requests": {"cpu": "500m", "memory": "256Mi"},

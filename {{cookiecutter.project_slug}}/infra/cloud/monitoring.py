@@ -122,7 +122,16 @@ class Monitoring(pulumi.ComponentResource):
                 # The canary analysis tells canary from stable pods by this label.
                 "podTargetLabels": ["rollouts-pod-template-hash"],
                 "podMetricsEndpoints": [
-                    {"port": "http", "path": "/metrics", "interval": SCRAPE_INTERVAL}
+                    {
+                        "port": "http",
+                        "path": "/metrics",
+                        "interval": SCRAPE_INTERVAL,
+                        # The operator labels every target endpoint=<port name>; without
+                        # this, BentoML's own endpoint="/predict" would be stored as
+                        # exported_endpoint and every query on it (canary analysis,
+                        # alerts, dashboard) would match nothing.
+                        "honorLabels": True,
+                    }
                 ],
             },
             opts=pulumi.ResourceOptions(

@@ -1,6 +1,11 @@
-"""Type tokens and tags shared by every component."""
+"""Type tokens, tags and annotations shared by every component."""
 
 from .stack_config import LayerConfig
+
+# Pulumi's Service and Ingress await logic waits (10 minutes) for endpoints, which need
+# pods, which need a node Karpenter may still be starting, and the Rollout that makes the
+# pods is created after them: nothing here is worth waiting for, Argo Rollouts reports it.
+SKIP_AWAIT = {"pulumi.com/skipAwait": "true"}
 
 
 def component_type(config: LayerConfig, class_name: str) -> str:

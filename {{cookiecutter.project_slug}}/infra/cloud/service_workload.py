@@ -1,11 +1,17 @@
 """The service in the cluster: an Argo Rollouts canary behind an ALB, scaled by an HPA.
 
-Each new image gets one canary pod and no traffic; the Locust gate tests it; then 10% of
-traffic and the Prometheus analysis; then 25%, 50% and all of it. A failed analysis
-aborts the rollout and sends all traffic back to the stable pods.
+Each new image gets one canary pod and no traffic; the Locust gate tests it; then the
+canary is scaled to its share of the pods, gets 10% of the traffic, and the Prometheus
+analysis starts in the background; then 25%, 50% and all of it. A failed analysis at
+any of those steps aborts the rollout and sends all traffic back to the stable pods.
 
-Pulumi declares everything here once; delivery changes only the Rollout's image
-(`kubectl argo rollouts set image`), and Pulumi ignores that field so the two never fight.
+The ALB sends traffic through ping-pong Services (upstream's recommendation for the ALB):
+their selectors are never swapped at promotion, so the target groups never hold a mix of
+draining and unregistered pods and readiness gates are injected into every new pod.
+
+Pulumi declares everything here; delivery changes only the Rollout's image
+(`kubectl argo rollouts set image`), and after creating the Rollout Pulumi never changes
+that field, so the two never fight (see `DELIVERY_OWNED_FIELDS`).
 """
 
 import json
@@ -18,7 +24,7 @@ from .canary_analysis import CANARY_HASH_ARGUMENT, CanaryAnalysis
 from .cluster_connection import ClusterConnection
 from .distributed_load_test import DistributedLoadTest
 from .load_test_pods import load_test_labels
-from .naming import component_type
+from .naming import SKIP_AWAIT, component_type
 from .network_policies import create_network_policies
 from .service_pod import (
     ALB_DEREGISTRATION_DELAY_SECONDS,
@@ -31,31 +37,56 @@ from .stack_config import ClusterLayerConfig
 SERVICE_PORT = 80
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 CPU_TARGET_PERCENT = 70
+# A rollback to one of the last few revisions is an undo, not a new release: Argo Rollouts
+# skips the steps and analysis for it, so rolling back takes seconds, not a canary.
+ROLLBACK_WINDOW_REVISIONS = 3
+# What delivery owns (`kubectl argo rollouts set image`) and the autoscaler owns.
+# Why the whole container list and not `containers[0].image`: under server-side apply the
+# Kubernetes provider resolves an ignoreChanges path against the live object's managed
+# fields, and it cannot follow a list index (pulumi-kubernetes await.go: "TODO: Enhance
+# support for ignoreField path to support nested arrays"). With `containers[0].image`
+# Pulumi sends the image from its state, stale once delivery has changed it: the apply
+# conflicts with delivery's field manager, or with patchForce silently reverts to an old
+# image. With `containers` the provider sends the live containers as they are, so it
+# neither conflicts nor reverts. The cost: a change to the container's settings (env,
+# probes, resources) reaches a live Rollout only after lifting this for one `pulumi up`.
+DELIVERY_OWNED_FIELDS = ["spec.template.spec.containers", "spec.replicas"]
 
 
 def canary_steps(config: ClusterLayerConfig, analysis: CanaryAnalysis) -> list[dict]:
-    """One canary pod and no traffic for the Locust gate; then the stack's `canary`
-    setting: a weight under Prometheus analysis, then each later weight for its pause."""
+    """One canary pod and no traffic for the Locust gate; then the canary scaled to its
+    weight (one pod taking 10% of a large fleet's traffic would fail a good build on
+    latency); then the stack's `canary` setting: the first weight held for the analysis
+    minutes, then each later weight for its pause."""
     canary = config.canary
     return [
         {"setCanaryScale": {"replicas": 1}},
         {"analysis": {"templates": [{"templateName": analysis.gate_template}]}},
-        {"setWeight": canary.analysis_weight},
-        {
-            "analysis": {
-                "templates": [{"templateName": analysis.prometheus_template}],
-                "args": [
-                    {"name": CANARY_HASH_ARGUMENT, "valueFrom": {"podTemplateHashValue": "Latest"}}
-                ],
-            }
-        },
         {"setCanaryScale": {"matchTrafficWeight": True}},
+        {"setWeight": canary.analysis_weight},
+        # The background analysis judges the first weight for at least this long.
+        {"pause": {"duration": f"{canary.analysis_minutes}m"}},
         *(
             step
             for later in canary.steps
             for step in ({"setWeight": later.weight}, {"pause": {"duration": later.pause}})
         ),
     ]
+
+
+def first_traffic_step(steps: list[dict]) -> int:
+    return next(index for index, step in enumerate(steps) if "setWeight" in step)
+
+
+def background_analysis(analysis: CanaryAnalysis, steps: list[dict]) -> dict:
+    """The Prometheus analysis from the first traffic step until promotion stops it: one
+    AnalysisRun (and so one load generator) judges 10%, 25% and 50% alike, where an inline
+    step would judge 10% only."""
+    return {
+        "templates": [{"templateName": analysis.prometheus_template}],
+        "startingStep": first_traffic_step(steps),
+        "args": [{"name": CANARY_HASH_ARGUMENT, "valueFrom": {"podTemplateHashValue": "Latest"}}],
+    }
 
 
 def ingress_annotations(config: ClusterLayerConfig) -> dict[str, str]:
@@ -95,6 +126,9 @@ def load_balancer_url(status: kubernetes.networking.v1.outputs.IngressStatus | N
 
 
 class ServiceWorkload(pulumi.ComponentResource):
+    root_service: str
+    ping_service: str
+    pong_service: str
     stable_service: str
     canary_service: str
     url: pulumi.Output[str]
@@ -115,6 +149,14 @@ class ServiceWorkload(pulumi.ComponentResource):
             parent=self, provider=cluster.provider, depends_on=[namespace]
         )
         project, namespace_name = config.project, namespace.name
+        # The ALB's three: the Ingress routes to the root, whose forward action Argo
+        # Rollouts writes with the weights of ping and pong; one of those is the stable
+        # pods, the other the canary, and they swap roles instead of selectors.
+        self.root_service = f"{project}-root"
+        self.ping_service = f"{project}-ping"
+        self.pong_service = f"{project}-pong"
+        # In-cluster names that always mean the stable or the canary pods (the Locust gate
+        # tests the canary, the distributed load test the stable); no ALB uses them.
         self.stable_service = f"{project}-stable"
         self.canary_service = f"{project}-canary"
 
@@ -132,11 +174,18 @@ class ServiceWorkload(pulumi.ComponentResource):
             automount_service_account_token=False,
             opts=options,
         )
-        for service in (self.stable_service, self.canary_service):
-            # Argo Rollouts points each at the stable or canary pods by template hash.
+        services = (
+            self.root_service,
+            self.ping_service,
+            self.pong_service,
+            self.stable_service,
+            self.canary_service,
+        )
+        for service in services:
+            # Argo Rollouts adds the template hash to each selector but the root's.
             kubernetes.core.v1.Service(
                 f"{name}-{service}",
-                metadata=metadata(service),
+                metadata=metadata(service, annotations=SKIP_AWAIT),
                 spec={
                     "selector": labels(config),
                     "ports": [{"name": "http", "port": SERVICE_PORT, "targetPort": "http"}],
@@ -152,7 +201,7 @@ class ServiceWorkload(pulumi.ComponentResource):
                         # Argo Rollouts writes the weighted forward action into annotations.
                         "backend": {
                             "service": {
-                                "name": self.stable_service,
+                                "name": self.root_service,
                                 "port": {"name": "use-annotation"},
                             }
                         },
@@ -164,7 +213,7 @@ class ServiceWorkload(pulumi.ComponentResource):
             ingress_rule["host"] = config.domain_name
         ingress = kubernetes.networking.v1.Ingress(
             f"{name}-ingress",
-            metadata=metadata(annotations=ingress_annotations(config)),
+            metadata=metadata(annotations={**ingress_annotations(config), **SKIP_AWAIT}),
             spec={"ingressClassName": "alb", "rules": [ingress_rule]},
             opts=options,
         )
@@ -189,6 +238,7 @@ class ServiceWorkload(pulumi.ComponentResource):
             api_keys_secret,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[analysis]),
         )
+        steps = canary_steps(config, analysis)
         rollout = kubernetes.apiextensions.CustomResource(
             f"{name}-rollout",
             api_version="argoproj.io/v1alpha1",
@@ -197,17 +247,29 @@ class ServiceWorkload(pulumi.ComponentResource):
             spec={
                 "replicas": config.service_replicas.min,
                 "revisionHistoryLimit": 5,
+                "rollbackWindow": {"revisions": ROLLBACK_WINDOW_REVISIONS},
                 "selector": {"matchLabels": labels(config)},
                 "template": pod_template(config, image, api_keys_secret, prediction_log_claim),
                 "strategy": {
                     "canary": {
+                        # With both pairs set, upstream routes the ALB through ping-pong
+                        # only (argo-rollouts #3628) and keeps stable/canary for the rest.
+                        "pingPong": {
+                            "pingService": self.ping_service,
+                            "pongService": self.pong_service,
+                        },
                         "stableService": self.stable_service,
                         "canaryService": self.canary_service,
                         "abortScaleDownDelaySeconds": 30,
                         "trafficRouting": {
-                            "alb": {"ingress": project, "servicePort": SERVICE_PORT}
+                            "alb": {
+                                "ingress": project,
+                                "rootService": self.root_service,
+                                "servicePort": SERVICE_PORT,
+                            }
                         },
-                        "steps": canary_steps(config, analysis),
+                        "analysis": background_analysis(analysis, steps),
+                        "steps": steps,
                     }
                 },
             },
@@ -215,8 +277,7 @@ class ServiceWorkload(pulumi.ComponentResource):
                 parent=self,
                 provider=cluster.provider,
                 depends_on=[namespace, ingress, analysis],
-                # Delivery owns the image; the HPA owns the replica count.
-                ignore_changes=["spec.template.spec.containers[0].image", "spec.replicas"],
+                ignore_changes=DELIVERY_OWNED_FIELDS,
             ),
         )
         kubernetes.autoscaling.v2.HorizontalPodAutoscaler(
@@ -253,6 +314,8 @@ class ServiceWorkload(pulumi.ComponentResource):
             spec={"maxUnavailable": 1, "selector": {"matchLabels": labels(config)}},
             opts=options,
         )
+        # Without a domain, the load balancer's name as the Ingress reported it when last
+        # read: the Ingress is not awaited, so a first `up` may say "pending".
         self.url = (
             pulumi.Output.from_input(f"https://{config.domain_name}")
             if config.domain_name

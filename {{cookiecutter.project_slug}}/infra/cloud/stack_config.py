@@ -13,6 +13,7 @@ naming its config key, before any resource is declared; unknown keys are problem
 
 import ipaddress
 import json
+import math
 import re
 from typing import Annotated, Any, ClassVar, Literal, Self
 
@@ -257,6 +258,11 @@ class CanaryStep(Settings):
     pause: Annotated[str, Field(pattern=f"^{DURATION}$")]
 
 
+def duration_seconds(duration: str) -> int:
+    """`30s`, `2m` or `1h`, as Argo Rollouts writes a pause."""
+    return int(duration[:-1]) * {"s": 1, "m": 60, "h": 3600}[duration[-1]]
+
+
 class Canary(Settings):
     """The canary's traffic steps after the Locust gate: the first weight gets the
     Prometheus analysis (with load driven at it), the later ones a pause each."""
@@ -265,6 +271,13 @@ class Canary(Settings):
     # One Prometheus measurement a minute; every one must pass.
     analysis_minutes: Annotated[int, Field(ge=2, le=60)] = 5
     steps: list[CanaryStep] = [CanaryStep(weight=25, pause="2m"), CanaryStep(weight=50, pause="2m")]
+
+    @property
+    def traffic_minutes(self) -> int:
+        """From the first traffic step to promotion: the analysis weight's hold and every
+        later step's pause. The background analysis measures, and its load runs, this long."""
+        seconds = sum(duration_seconds(step.pause) for step in self.steps)
+        return self.analysis_minutes + math.ceil(seconds / 60)
 
     @model_validator(mode="after")
     def require_rising_weights(self) -> Self:

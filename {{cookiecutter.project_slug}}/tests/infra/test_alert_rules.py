@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 
 from tests.infra.conftest import PROJECT, Plan, debian_binary
+from tests.infra.scraping import pod_monitor, rollout_pod, stored_labels, target_labels
 
 MINUTES = 240  # four hours of series, one sample a minute
 
@@ -27,9 +28,18 @@ def gauge(name: str, value: str, **labels: str) -> dict[str, str]:
     return {**series, "values": f"{value}x{MINUTES}"}
 
 
-def service_series(namespace: str, healthy: bool) -> list[dict[str, str]]:
-    app = {"namespace": namespace, "pod": "service-a"}
-    predict = {**app, "endpoint": "/predict"}
+def service_series(plan: Plan, healthy: bool) -> list[dict[str, str]]:
+    """What Prometheus stores: the service's series with the labels the operator gives
+    the declared PodMonitor's targets; the cluster's (kube-state-metrics, drift job) as is."""
+    namespace = namespace_of(plan)
+    monitor = pod_monitor(plan)
+    [endpoint] = monitor["spec"]["podMetricsEndpoints"]
+    target = target_labels(monitor, endpoint, rollout_pod(plan, "abc123", "10.0.0.1:3000"))
+    assert target is not None, "the PodMonitor does not select the Rollout's pods"
+    honor = endpoint.get("honorLabels", False)
+    app = stored_labels(target, {}, honor)
+    predict = stored_labels(target, {"endpoint": "/predict"}, honor)
+    pod = {"namespace": namespace, "pod": "service-a"}
     seconds = "bentoml_service_request_duration_seconds_bucket"
     slow = 0 if healthy else 600
     series = [
@@ -54,7 +64,7 @@ def service_series(namespace: str, healthy: bool) -> list[dict[str, str]]:
         counter(
             "kube_pod_container_status_restarts_total",
             0 if healthy else 0.5,
-            **app,
+            **pod,
             container="service",
         ),
         counter("prediction_log_dropped_total", 0 if healthy else 5, **app),
@@ -152,8 +162,8 @@ def test_healthy_series_fire_no_alert_and_faulty_ones_fire_each(plan: Plan, tmp_
     ]
     faulty["ModelFeatureDrift"] = [{"feature": "petal_length_cm"}]
     tests = [
-        case(groups, service_series(namespace, healthy=True), {}),
-        case(groups, service_series(namespace, healthy=False), faulty),
+        case(groups, service_series(plan, healthy=True), {}),
+        case(groups, service_series(plan, healthy=False), faulty),
     ]
     output = run_promtool(tmp_path, groups, tests)
     assert "SUCCESS" in output

@@ -53,7 +53,9 @@ def test_gate_files_are_the_load_tests_of_this_repository(plan: Plan) -> None:
 
 def test_prometheus_analysis_uses_the_slo_file_and_rejects_missing_data(plan: Plan) -> None:
     metrics = {
-        metric["name"]: metric for metric in template(plan, "canary-metrics")["spec"]["metrics"]
+        metric["name"]: metric
+        for metric in template(plan, "canary-metrics")["spec"]["metrics"]
+        if "prometheus" in metric["provider"]
     }
 
     assert metrics["error-ratio"]["successCondition"].endswith(f"<= {SLO['max_error_ratio']}")
@@ -65,3 +67,57 @@ def test_prometheus_analysis_uses_the_slo_file_and_rejects_missing_data(plan: Pl
             in metric["provider"]["prometheus"]["query"]
         )
         assert metric["failureLimit"] == 0
+
+
+def test_analysis_load_runs_as_long_as_the_analysis_and_cannot_retry(plan: Plan) -> None:
+    metrics = {m["name"]: m for m in template(plan, "canary-metrics")["spec"]["metrics"]}
+    load = metrics["canary-load"]
+    job = load["provider"]["job"]["spec"]
+    [container] = job["template"]["spec"]["containers"]
+    environment = {variable["name"]: variable.get("value") for variable in container["env"]}
+    measured = [m for m in metrics.values() if "prometheus" in m["provider"]]
+    last_measurement = max(
+        int(m["initialDelay"].removesuffix("m")) + m["count"] - 1 for m in measured
+    )
+
+    assert job["backoffLimit"] == 0
+    assert load["failureLimit"] == 0
+    assert "timeout" not in load, "a timed-out job metric can pass (argo-rollouts#4393)"
+    assert "/loadtests/shapes/canary_analysis.py" in container["args"][1]
+    assert int(environment["CANARY_ANALYSIS_SECONDS"]) > last_measurement * 60
+    assert job["activeDeadlineSeconds"] > int(environment["CANARY_ANALYSIS_SECONDS"])
+
+
+def test_every_measurement_needs_the_minimum_number_of_canary_requests(plan: Plan) -> None:
+    metrics = {m["name"]: m for m in template(plan, "canary-metrics")["spec"]["metrics"]}
+    requests = metrics["canary-requests"]
+
+    assert requests["successCondition"].endswith(f">= {SLO['canary_analysis_min_requests']}")
+    assert {m["count"] for m in metrics.values() if "prometheus" in m["provider"]} == {
+        requests["count"]
+    }
+
+
+def test_analysis_load_pods_are_admitted_by_the_network_policies(plan: Plan) -> None:
+    job = next(
+        m for m in template(plan, "canary-metrics")["spec"]["metrics"] if m["name"] == "canary-load"
+    )["provider"]["job"]["spec"]
+    pod_labels = job["template"]["metadata"]["labels"]
+    policies = {p["metadata"]["name"]: p for p in plan.kubernetes("NetworkPolicy")}
+    [service] = [p for p in policies.values() if "ipBlock" in str(p["spec"]["ingress"])]
+    admitted = [
+        peer["podSelector"]["matchLabels"]
+        for rule in service["spec"]["ingress"]
+        for peer in rule["from"]
+        if "podSelector" in peer
+    ]
+
+    assert any(labels.items() <= pod_labels.items() for labels in admitted)
+
+
+def test_podmonitor_keeps_the_service_labels_the_queries_filter_on(plan: Plan) -> None:
+    [monitor] = plan.kubernetes("PodMonitor")
+    [endpoint] = monitor["spec"]["podMetricsEndpoints"]
+
+    assert endpoint["honorLabels"] is True
+    assert monitor["spec"]["podTargetLabels"] == ["rollouts-pod-template-hash"]

@@ -54,10 +54,10 @@ def test_plan_writes_every_kubernetes_object_as_yaml(plan: Plan) -> None:
         "StorageClass",
         "PersistentVolumeClaim",
     ]
+    # Root, ping and pong for the ALB; stable and canary in the cluster.
     service = [
         "ServiceAccount",
-        "Service",
-        "Service",
+        *["Service"] * 5,
         "Ingress",
         "Rollout",
         "HorizontalPodAutoscaler",

@@ -25,37 +25,106 @@ def ingress_annotation(plan: Plan, key: str) -> str:
     return ingress["metadata"]["annotations"][f"alb.ingress.kubernetes.io/{key}"]
 
 
-def test_rollout_routes_a_canary_through_the_alb_ingress(plan: Plan) -> None:
+def services_by_name(plan: Plan) -> dict[str, dict]:
+    return {service["metadata"]["name"]: service for service in plan.kubernetes("Service")}
+
+
+def test_the_alb_routes_through_ping_pong_services_behind_the_root_service(plan: Plan) -> None:
+    # A stable/canary pair swaps the stable selector at promotion: the stable target group
+    # then mixes draining pods with pods in their first health checks (503s), and pods
+    # created before the swap got no readiness gate. Ping and pong never change selector.
     canary = rollout(plan)["spec"]["strategy"]["canary"]
-    services = {service["metadata"]["name"] for service in plan.kubernetes("Service")}
+    alb = canary["trafficRouting"]["alb"]
+    services = services_by_name(plan)
     [ingress] = plan.kubernetes("Ingress")
 
-    assert {canary["stableService"], canary["canaryService"]} <= services
-    assert canary["trafficRouting"]["alb"]["ingress"] == ingress["metadata"]["name"]
+    ping, pong = canary["pingPong"]["pingService"], canary["pingPong"]["pongService"]
+    assert ping != pong
+    assert {ping, pong, alb["rootService"]} <= set(services)
+    assert alb["ingress"] == ingress["metadata"]["name"]
     backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
-    assert backend == {"name": canary["stableService"], "port": {"name": "use-annotation"}}
+    assert backend == {"name": alb["rootService"], "port": {"name": "use-annotation"}}
+    # Same pods and port for all three, or readiness gates and target groups diverge.
+    selector = rollout(plan)["spec"]["selector"]["matchLabels"]
+    for name in (ping, pong, alb["rootService"]):
+        assert services[name]["spec"]["selector"] == selector, name
+        assert services[name]["spec"]["ports"][0]["port"] == alb["servicePort"], name
+    assert ingress_annotation(plan, "target-type") == "ip"
+    [namespace] = plan.kubernetes("Namespace")
+    assert namespace["metadata"]["labels"]["elbv2.k8s.aws/pod-readiness-gate-inject"] == "enabled"
 
 
-def test_canary_is_load_tested_before_any_traffic_then_analysed_at_ten_percent(plan: Plan) -> None:
+def test_the_locust_gate_still_reaches_the_canary_by_a_service_no_alb_uses(plan: Plan) -> None:
+    # Ping or pong is the canary by turns; the canary Service always is.
+    canary = rollout(plan)["spec"]["strategy"]["canary"]
+    [ingress] = plan.kubernetes("Ingress")
+    routed = {
+        path["backend"]["service"]["name"]
+        for rule in ingress["spec"]["rules"]
+        for path in rule["http"]["paths"]
+    }
+    assert {canary["stableService"], canary["canaryService"]} <= set(services_by_name(plan))
+    assert routed.isdisjoint({canary["stableService"], canary["canaryService"]})
+
+
+def test_the_canary_is_gated_with_one_pod_then_scaled_to_its_weight(plan: Plan) -> None:
+    # One pod taking 10% of prod's twelve-pod traffic carries more than a stable pod and can
+    # fail a good build on latency: before any traffic the canary must follow its weight.
     steps = rollout(plan)["spec"]["strategy"]["canary"]["steps"]
     templates = {template["metadata"]["name"] for template in plan.kubernetes("AnalysisTemplate")}
+    first_weight = next(index for index, step in enumerate(steps) if "setWeight" in step)
 
     assert steps[0] == {"setCanaryScale": {"replicas": 1}}
     assert steps[1]["analysis"]["templates"] == [{"templateName": "locust-gate"}]
-    assert steps[2] == {"setWeight": 10}
-    assert steps[3]["analysis"]["templates"] == [{"templateName": "canary-metrics"}]
-    assert steps[3]["analysis"]["args"][0]["valueFrom"] == {"podTemplateHashValue": "Latest"}
+    scales = [step["setCanaryScale"] for step in steps[:first_weight] if "setCanaryScale" in step]
+    assert scales[-1] == {"matchTrafficWeight": True}
+    assert all("setCanaryScale" not in step for step in steps[first_weight:])
+    assert steps[first_weight] == {"setWeight": 10}
+    assert steps[first_weight + 1] == {"pause": {"duration": "5m"}}
     weights = [step["setWeight"] for step in steps if "setWeight" in step]
     assert weights == [10, 25, 50]
     assert {"locust-gate", "canary-metrics"} == templates
 
 
-def test_delivery_owns_the_image_and_the_autoscaler_owns_the_replicas(plan: Plan) -> None:
-    [record] = [item for item in plan.all("kubernetes:argoproj.io/v1alpha1:Rollout")]
-    assert set(record["ignoreChanges"]) == {
-        "spec.template.spec.containers[0].image",
-        "spec.replicas",
-    }
+def test_the_prometheus_analysis_runs_from_the_first_traffic_step_to_promotion(
+    plan: Plan,
+) -> None:
+    canary = rollout(plan)["spec"]["strategy"]["canary"]
+    steps = canary["steps"]
+    background = canary["analysis"]
+
+    assert background["templates"] == [{"templateName": "canary-metrics"}]
+    # Mocks carry numbers as floats.
+    assert steps[int(background["startingStep"])] == {"setWeight": 10}
+    assert background["args"] == [
+        {"name": "canary-hash", "valueFrom": {"podTemplateHashValue": "Latest"}}
+    ]
+    # One run judges every weight; a second (inline) run of the same template would double
+    # the load it generates.
+    inline = [step["analysis"]["templates"] for step in steps if "analysis" in step]
+    assert inline == [[{"templateName": "locust-gate"}]]
+
+
+def test_undoing_to_a_recent_revision_skips_the_canary(plan: Plan) -> None:
+    spec = rollout(plan)["spec"]
+    assert 1 <= spec["rollbackWindow"]["revisions"] < spec["revisionHistoryLimit"]
+
+
+def test_pulumi_never_writes_a_stale_image_over_what_delivery_deployed(plan: Plan) -> None:
+    # Under server-side apply the provider matches each ignoreChanges path against the live
+    # object's managed fields and cannot follow a list index: with
+    # `containers[0].image` it sends the image from its state, which conflicts with (or,
+    # forced, reverts) the image `kubectl argo rollouts set image` wrote. A path without
+    # an index that covers the image makes it send the live value instead.
+    [record] = plan.all("kubernetes:argoproj.io/v1alpha1:Rollout")
+    ignored = record["ignoreChanges"]
+    image_path = ["spec", "template", "spec", "containers", "image"]
+    assert all("[" not in path for path in ignored), ignored
+    assert any(image_path[: len(path.split("."))] == path.split(".") for path in ignored), ignored
+    assert "spec.replicas" in ignored
+
+
+def test_the_autoscaler_owns_the_replicas_of_the_rollout(plan: Plan) -> None:
     [autoscaler] = plan.kubernetes("HorizontalPodAutoscaler")
     assert autoscaler["spec"]["scaleTargetRef"] == {
         "apiVersion": "argoproj.io/v1alpha1",
@@ -64,6 +133,19 @@ def test_delivery_owns_the_image_and_the_autoscaler_owns_the_replicas(plan: Plan
     }
     expected = (2, 4) if plan.stack == "dev" else (3, 12)
     assert (autoscaler["spec"]["minReplicas"], autoscaler["spec"]["maxReplicas"]) == expected
+
+
+def test_a_cold_first_up_does_not_wait_for_service_endpoints(plan: Plan) -> None:
+    # Endpoints need pods, pods need a node Karpenter may still be starting, and the
+    # Rollout that makes them is created after the Services and the Ingress.
+    awaited = plan.kubernetes("Service") + plan.kubernetes("Ingress")
+    assert len(awaited) >= 7  # root, ping, pong, stable, canary, load-test master; the Ingress
+    waiting = [
+        item["metadata"]["name"]
+        for item in awaited
+        if item["metadata"].get("annotations", {}).get("pulumi.com/skipAwait") != "true"
+    ]
+    assert waiting == []
 
 
 def test_pods_are_probed_limited_and_locked_down(plan: Plan) -> None:
