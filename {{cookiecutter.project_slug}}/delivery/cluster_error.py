@@ -2,9 +2,12 @@
 
 Reads what kubectl (or `kubectl argo rollouts`) printed on standard input. Prints a GitHub
 `::error::` annotation and appends the same sentence to the job summary, so an unreachable
-API, a refused identity, a Rollout not created yet and an aborted canary never look alike.
+API, a refused identity, a missing Rollout and an aborted canary never look alike.
 
-    kubectl get rollout ... 2>&1 | python3 delivery/cluster_error.py --image <image>
+    kubectl argo rollouts status ... 2>&1 | python3 delivery/cluster_error.py
+
+With `--cause` it prints only the cause's name (or `unknown`) and succeeds, for a step
+that treats one cause as expected (delivery: a missing Rollout means a first release).
 """
 
 import argparse
@@ -58,8 +61,8 @@ CAUSES = (
     Cause(
         "missing",
         ("(NotFound)", "not found"),
-        "The Rollout does not exist yet: the service's objects are declared once an image "
-        'exists (README, "First deployment").',
+        "The Rollout does not exist. Delivery creates it with the first release "
+        '(README, "Deliver"); if it existed, something deleted it: run delivery again.',
     ),
 )
 
@@ -68,23 +71,24 @@ def explain(output: str) -> Cause | None:
     return next((cause for cause in CAUSES if any(sign in output for sign in cause.signs)), None)
 
 
-def sentence(output: str, image: str | None) -> str:
+def sentence(output: str) -> str:
     cause = explain(output)
     if cause is None:
         last = output.strip().splitlines()[-1:] or ["no output"]
         return f"kubectl failed for a reason not recognised here: {last[0]}"
-    text = cause.explanation
-    if cause.name == "missing" and image:
-        text += f" The image built for it: {image}"
-    return text
+    return cause.explanation
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--image", help="the image this step deploys, named in the summary")
+    parser.add_argument("--cause", action="store_true", help="print only the cause's name")
     arguments = parser.parse_args(argv)
     output = sys.stdin.read()
-    message = sentence(output, arguments.image)
+    if arguments.cause:
+        cause = explain(output)
+        print(cause.name if cause else "unknown")
+        return 0
+    message = sentence(output)
     print(f"::error::{message}")
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:

@@ -22,8 +22,9 @@ AWS_LAYER_VARIABLES = {
     "repositoryUrl": "ECR_REPOSITORY_URL",
     "clusterName": "EKS_CLUSTER_NAME",
     "appNamespace": "APP_NAMESPACE",
+    "releaseRecord": "RELEASE_RECORD",
 }
-# serviceUrl appears once the service is deployed (README, "First deployment").
+# serviceUrl appears once the first release created the service (README, "Deliver").
 CLUSTER_LAYER_VARIABLES = {"serviceUrl": "SERVICE_URL"}
 CLUSTER_ROLE_VARIABLE = "PULUMI_CLUSTER_ROLE_ARN"
 # Bootstrap output -> repository variable, read by infra.yml.

@@ -4,13 +4,16 @@
     python infra/plan.py dev-cluster --output build/plan/dev-cluster
 
 Prints the resource inventory, writes every Kubernetes object the stack declares as
-YAML, `resources.json` (every resource with its inputs, parent and explicit
-dependencies) for the tests, and `exports.json` (its stack outputs). A stack that
+YAML, `resources.json` (every resource with its inputs, parent, explicit
+dependencies, ignored changes and protection) for the tests, and `exports.json` (its stack outputs). A stack that
 references another (the AWS layer reads the bootstrap's outputs, the cluster layer the
 AWS layer's) gets that stack's planned outputs from the folder beside its own, so plan
-the referenced stack first. No AWS account, Pulumi CLI or provider plugin is needed. The
-program may not call any provider function (invoke): those need AWS, so this fails on
-the first one.
+the referenced stack first. No AWS account, Pulumi CLI or provider plugin is needed.
+
+The program calls one provider function (invoke): the cluster layer reads the image its
+environment released (infra/cloud/release_record.py). The plan answers it with a
+placeholder digest in that environment's repository, or, with `--released-image none`,
+as before the first release. Any other invoke needs AWS, so the plan fails on it.
 """
 
 import argparse
@@ -47,10 +50,11 @@ HIGHLIGHTS = {
 class RecordingMocks(pulumi.runtime.Mocks):
     """Answers each resource registration like AWS would, and records it."""
 
-    def __init__(self, region: str, account_id: str, plans: Path) -> None:
+    def __init__(self, region: str, account_id: str, plans: Path, released_image: str) -> None:
         self.region = region
         self.account_id = account_id
         self.plans = plans
+        self.released_image = released_image
         self.resources: list[dict[str, Any]] = []
         self.options: dict[tuple[str, str], dict[str, Any]] = {}
 
@@ -60,6 +64,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
         opts = args.opts or pulumi.ResourceOptions()
         if opts.ignore_changes:
             options["ignoreChanges"] = list(opts.ignore_changes)
+        if opts.protect:
+            options["protect"] = True
         if opts.parent is not None and opts.parent._type != "pulumi:pulumi:Stack":
             options["parent"] = resource_key(opts.parent)
         depends_on = opts.depends_on if isinstance(opts.depends_on, list) else []
@@ -118,6 +124,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
         return f"{args.name}-id", state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list]:
+        if args.token == "aws:ssm/getParameter:getParameter":
+            name = args.args["name"]
+            return {"id": name, "name": name, "type": "String", "value": self.released_image}, []
         raise RuntimeError(
             f"the program called {args.token}; invokes need AWS, take the value from config"
         )
@@ -143,15 +152,15 @@ def read_stack_config(stack: str, overrides: dict[str, str]) -> tuple[str, dict[
             f"accountId is not set in Pulumi.{stack}.yaml; planning with {PLACEHOLDER_ACCOUNT_ID}."
         )
         config[f"{project}:accountId"] = PLACEHOLDER_ACCOUNT_ID
-    if is_cluster_layer and not config.get(f"{project}:serviceImage"):
-        # Plan the service's objects too, as they will be once an image exists.
-        region = config.get("aws:region", "")
-        environment = config.get(f"{project}:environment", "")
-        registry = f"{PLACEHOLDER_ACCOUNT_ID}.dkr.ecr.{region}.amazonaws.com"
-        image = f"{registry}/{project}-{environment}@sha256:{'0' * 64}"
-        print(f"serviceImage is not set in Pulumi.{stack}.yaml; planning with {image}.")
-        config[f"{project}:serviceImage"] = image
     return project, config
+
+
+def placeholder_image(project: str, config: dict[str, str]) -> str:
+    """An image in the environment's repository, as delivery would record it."""
+    region = config.get("aws:region", "")
+    environment = config.get(f"{project}:environment", "")
+    registry = f"{PLACEHOLDER_ACCOUNT_ID}.dkr.ecr.{region}.amazonaws.com"
+    return f"{registry}/{project}-{environment}@sha256:{'0' * 64}"
 
 
 class PlanFailed(Exception):
@@ -173,13 +182,16 @@ def stack_outputs() -> dict[str, Any]:
     return _sync_await(pulumi.Output.from_input(outputs).future()) or {}
 
 
-def run_program(stack: str, overrides: dict[str, str], plans: Path) -> dict[str, Any]:
+def run_program(
+    stack: str, overrides: dict[str, str], plans: Path, released_image: str | None = None
+) -> dict[str, Any]:
     project, config = read_stack_config(stack, overrides)
     pulumi.runtime.set_all_config(config)
     mocks = RecordingMocks(
         config.get("aws:region", ""),
         config.get(f"{project}:accountId", PLACEHOLDER_ACCOUNT_ID),
         plans,
+        released_image or placeholder_image(project, config),
     )
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False)
     pulumi.runtime.register_stack_transformation(lambda args: mocks.record_options(args))
@@ -255,10 +267,18 @@ def main() -> int:
         metavar="KEY=VALUE",
         help="override a config key for this plan, e.g. publicAccessCidrs='[\"203.0.113.0/24\"]'",
     )
+    parser.add_argument(
+        "--released-image",
+        metavar="IMAGE",
+        help="what the cluster layer finds recorded: an image, or `none` (before the first "
+        "release); default: a placeholder digest in the environment's repository",
+    )
     arguments = parser.parse_args()
     overrides = dict(setting.split("=", 1) for setting in arguments.config)
     try:
-        plan = run_program(arguments.stack, overrides, arguments.output.resolve().parent)
+        plan = run_program(
+            arguments.stack, overrides, arguments.output.resolve().parent, arguments.released_image
+        )
     except PlanFailed as error:
         print(error, file=sys.stderr)
         return 1

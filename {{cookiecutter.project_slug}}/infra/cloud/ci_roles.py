@@ -6,7 +6,8 @@ Each role trusts one kind of job of this repository only:
 - preview: `pull_request` jobs; reads state, may decrypt only dev's secrets (so it can
   preview dev, and prod's secrets stay out of reach of code in a pull request);
 - cluster (per environment): jobs of that GitHub environment (staging or production), on
-  the in-VPC runner; writes only its own stack's state, decrypts only its environment's.
+  the in-VPC runner; writes only its own stack's state, decrypts only its environment's,
+  and reads the image its environment released (release_record.py).
 """
 
 import pulumi
@@ -14,6 +15,7 @@ import pulumi_aws as aws
 
 from . import github_oidc, iam
 from .naming import component_type, tags
+from .release_record import parameter_arn
 from .stack_config import ENVIRONMENTS, BootstrapConfig, github_environment
 from .state_backend import StateBackend
 
@@ -140,6 +142,14 @@ class CiRoles(pulumi.ComponentResource):
                     iam.allow(
                         ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
                         [backend.secrets_key_arns[environment]],
+                    ),
+                    iam.allow(
+                        ["ssm:GetParameter"],
+                        [
+                            parameter_arn(
+                                config.region, config.account_id, config.project, environment
+                            )
+                        ],
                     ),
                     iam.allow(
                         ["eks:DescribeCluster"],

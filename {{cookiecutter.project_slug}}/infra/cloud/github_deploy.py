@@ -1,7 +1,11 @@
 """The role GitHub Actions assumes to deliver: trusted only for this repository's deploy
-environment, allowed to push to this one repository, to describe this one cluster, and,
-inside the cluster, to change the Rollout's (and the drift CronJob's) image and read how
-its canary went, in the app namespace only. The role and its access entry are the AWS
+environment, allowed to push to this one repository, to record the released image, to
+describe this one cluster, and, inside the cluster, to change the Rollout's (and the
+drift CronJob's) image and read how its canary went, in the app namespace only.
+
+Images are built once, in dev (staging), and signed there with the account's signing
+key; prod (production) copies the digest staging released, signatures included, from
+dev's repository, and may only verify them. The role and its access entry are the AWS
 layer's; the Kubernetes Role and its binding, the cluster layer's."""
 
 import pulumi
@@ -15,6 +19,7 @@ from .cluster import Cluster
 from .cluster_connection import ClusterConnection
 from .naming import component_type, tags
 from .registry import Registry
+from .release_record import ReleaseRecord
 from .stack_config import AwsLayerConfig, ClusterLayerConfig, EnvironmentConfig
 
 # What `kubectl argo rollouts set image | undo | status | get` and reading the Locust gate's
@@ -49,6 +54,15 @@ PUSH_ACTIONS = [
     "ecr:PutImage",
     "ecr:UploadLayerPart",
 ]
+# Reading an image and its signatures from the repository production promotes from.
+PULL_ACTIONS = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+# cosign with an `awskms://` key (sigstore's pkg/signature/kms/aws): signing asks KMS to
+# sign and reads the public key for the certificate-less signature; verifying reads the
+# public key once and checks locally.
+SIGN_ACTIONS = ["kms:DescribeKey", "kms:GetPublicKey", "kms:Sign"]
+VERIFY_ACTIONS = ["kms:DescribeKey", "kms:GetPublicKey"]
+# Where images are built; the other environment promotes from it.
+BUILDING_ENVIRONMENT = "dev"
 
 
 class GitHubDeploy(pulumi.ComponentResource):
@@ -61,6 +75,7 @@ class GitHubDeploy(pulumi.ComponentResource):
         account: AccountBootstrap,
         registry: Registry,
         cluster: Cluster,
+        release: ReleaseRecord,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__(component_type(config, "GitHubDeploy"), name, None, opts)
@@ -85,6 +100,8 @@ class GitHubDeploy(pulumi.ComponentResource):
                 iam.allow(["ecr:GetAuthorizationToken"], ["*"]),
                 iam.allow(PUSH_ACTIONS, [registry.repository_arn]),
                 iam.allow(["kms:Decrypt", "kms:GenerateDataKey"], [registry.key_arn]),
+                *signing(config, account),
+                iam.allow(["ssm:GetParameter", "ssm:PutParameter"], [release.arn]),
                 iam.allow(["eks:DescribeCluster"], [cluster.arn]),
             ),
             opts=child,
@@ -100,6 +117,18 @@ class GitHubDeploy(pulumi.ComponentResource):
         )
         self.role_arn = role.arn
         self.register_outputs({"role_arn": self.role_arn})
+
+
+def signing(config: AwsLayerConfig, account: AccountBootstrap) -> list[dict]:
+    """The building environment signs; the other pulls what it built and verifies it."""
+    key = account.output("imageSigningKeyArn")
+    if config.environment == BUILDING_ENVIRONMENT:
+        return [iam.allow(SIGN_ACTIONS, [key])]
+    source = (
+        f"arn:aws:ecr:{config.region}:{config.account_id}:repository/"
+        f"{config.project}-{BUILDING_ENVIRONMENT}"
+    )
+    return [iam.allow(VERIFY_ACTIONS, [key]), iam.allow(PULL_ACTIONS, [source])]
 
 
 def deployers_group(config: EnvironmentConfig) -> str:

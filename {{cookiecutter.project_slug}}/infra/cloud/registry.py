@@ -1,6 +1,6 @@
 """The ECR repository the delivery pipeline pushes to: immutable tags (every image is a
-commit SHA; only the build cache's tag moves), scanned on push, encrypted with a customer
-key, and pruned."""
+commit SHA; only the build cache's and cosign's tags move), scanned on push, encrypted with
+a customer key, and pruned."""
 
 import json
 
@@ -13,9 +13,16 @@ from .stack_config import AwsLayerConfig
 
 # Images without a tag are left-overs of failed or replaced pushes.
 UNTAGGED_IMAGE_DAYS = 1
-# Delivery keeps its Docker layer cache under this one tag, rewritten by every build;
-# every other tag (a commit SHA) can never be moved.
+# Delivery keeps its Docker layer cache under this one tag, rewritten by every build.
 BUILD_CACHE_TAG = "buildcache"
+# cosign keeps an image's signatures and attestations under `sha256-<digest>.sig` and
+# `.att`, and rewrites them when it adds one (the SBOM, then the provenance) or when
+# `cosign copy` brings them into production's registry. Every other tag (a commit SHA)
+# can never be moved.
+SIGNATURE_TAGS = "sha256-*"
+MUTABLE_TAGS = (BUILD_CACHE_TAG, SIGNATURE_TAGS)
+# ECR counts each of those as an image: a release is the image, its `.sig` and its `.att`.
+IMAGES_PER_RELEASE = 3
 
 
 def lifecycle_policy(releases_kept: int) -> str:
@@ -35,11 +42,11 @@ def lifecycle_policy(releases_kept: int) -> str:
                 },
                 {
                     "rulePriority": 2,
-                    "description": f"Keep the last {releases_kept} releases",
+                    "description": f"Keep the last {releases_kept} releases and their signatures",
                     "selection": {
                         "tagStatus": "any",
                         "countType": "imageCountMoreThan",
-                        "countNumber": releases_kept,
+                        "countNumber": releases_kept * IMAGES_PER_RELEASE,
                     },
                     "action": {"type": "expire"},
                 },
@@ -65,7 +72,7 @@ class Registry(pulumi.ComponentResource):
             name=config.name,
             image_tag_mutability="IMMUTABLE_WITH_EXCLUSION",
             image_tag_mutability_exclusion_filters=[
-                {"filter": BUILD_CACHE_TAG, "filter_type": "WILDCARD"}
+                {"filter": tag, "filter_type": "WILDCARD"} for tag in MUTABLE_TAGS
             ],
             image_scanning_configuration={"scan_on_push": True},
             encryption_configurations=[{"encryption_type": "KMS", "kms_key": key.arn}],

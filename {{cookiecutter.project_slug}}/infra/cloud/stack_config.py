@@ -43,7 +43,6 @@ KNOWN_INSTANCE_FAMILIES = frozenset(
 SUPPORTED_KUBERNETES_VERSIONS = ("1.32", "1.33", "1.34")
 AVAILABILITY_ZONE = re.compile(r"[a-z]{2}(-[a-z]+)+-\d[a-z]")
 OIDC_PROVIDER_ARN = r"arn:aws:iam::\d{12}:oidc-provider/token\.actions\.githubusercontent\.com"
-SERVICE_IMAGE = r"[a-z0-9.-]+(:\d+)?/[a-z0-9._/-]+(:[A-Za-z0-9._-]+|@sha256:[0-9a-f]{64})"
 CERTIFICATE_ARN = r"arn:aws:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+"
 DURATION = r"[1-9]\d*[smh]"
 # 63 (S3's limit) - len("-state-") - 12 (account) - 1 - 14 (the longest region name).
@@ -298,7 +297,6 @@ class ClusterLayerConfig(EnvironmentConfig):
     karpenter_cpu_limit: Annotated[int, Field(ge=2)]
     service_replicas: ReplicaRange
     load_test_workers: Annotated[int, Field(ge=1, le=100)]
-    service_image: Annotated[str, Field(pattern=f"^{SERVICE_IMAGE}$")] | None = None
     domain_name: str | None = None
     certificate_arn: Annotated[str, Field(pattern=f"^{CERTIFICATE_ARN}$")] | None = None
     canary: Canary = Canary()

@@ -14,6 +14,7 @@ from cloud.load_balancer_controller import LoadBalancerControllerAws
 from cloud.network import Network
 from cloud.prediction_storage import PredictionStorageAws
 from cloud.registry import Registry
+from cloud.release_record import ReleaseRecord
 from cloud.secrets import SecretsAws
 from cloud.stack_config import AwsLayerConfig
 
@@ -28,7 +29,8 @@ def build(config: AwsLayerConfig) -> None:
     ArgoRolloutsAws("argo-rollouts", config, cluster)
     secrets = SecretsAws("secrets", config, cluster)
     storage = PredictionStorageAws("prediction-storage", config, network, cluster)
-    deploy = GitHubDeploy("github-deploy", config, account, registry, cluster)
+    release = ReleaseRecord("released-image", config)
+    deploy = GitHubDeploy("github-deploy", config, account, registry, cluster, release)
     runner = CiRunner("ci-runner", config, account, network, cluster)
 
     pulumi.export("region", config.region)
@@ -46,6 +48,7 @@ def build(config: AwsLayerConfig) -> None:
     pulumi.export("apiKeysSecretArn", secrets.secret_arn)
     pulumi.export("predictionFileSystemId", storage.file_system_id)
     pulumi.export("repositoryUrl", registry.repository_url)
+    pulumi.export("releaseRecord", release.name)
     pulumi.export("deployRoleArn", deploy.role_arn)
     pulumi.export("githubEnvironment", config.github_deploy_environment)
     pulumi.export("appNamespace", config.app_namespace)

@@ -1,10 +1,11 @@
 """Once per account, from a laptop with administrator credentials: where state lives, the
-keys of each environment's secrets, and the identities CI uses."""
+keys of each environment's secrets, the image signing key, and the identities CI uses."""
 
 import pulumi
 import pulumi_aws as aws
 
 from cloud.ci_roles import CiRoles
+from cloud.image_signing import ImageSigningKey
 from cloud.stack_config import BootstrapConfig
 from cloud.state_backend import StateBackend
 
@@ -12,6 +13,7 @@ from cloud.state_backend import StateBackend
 def build(config: BootstrapConfig) -> None:
     backend = StateBackend("state", config)
     ci = CiRoles("ci", config, backend)
+    signing_key = ImageSigningKey("image-signing", config)
     if config.create_spot_service_linked_role:
         # Karpenter launches spot nodes in dev but may not create this role itself: without
         # it, CreateFleet fails with AuthFailure.ServiceLinkedRoleCreationNotPermitted.
@@ -26,3 +28,4 @@ def build(config: BootstrapConfig) -> None:
     pulumi.export("githubConnectionArn", ci.github_connection_arn)
     pulumi.export("previewRoleArn", ci.preview_role_arn)
     pulumi.export("clusterRoleArns", ci.cluster_role_arns)
+    pulumi.export("imageSigningKeyArn", signing_key.arn)

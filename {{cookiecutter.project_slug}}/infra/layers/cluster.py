@@ -15,12 +15,15 @@ from cloud.karpenter import Karpenter
 from cloud.load_balancer_controller import LoadBalancerController
 from cloud.monitoring import Monitoring, MonitoringStack
 from cloud.prediction_storage import PredictionStorage
+from cloud.release_record import parameter_name, released_image
 from cloud.secrets import Secrets, SecretsOperator
 from cloud.service_workload import ServiceWorkload
 from cloud.stack_config import ClusterLayerConfig
 
 
 def build(config: ClusterLayerConfig) -> None:
+    # Read first: a record that is not an image stops the program before anything changes.
+    image = released_image(config)
     cluster = ClusterConnection("cluster", config)
     karpenter = Karpenter("karpenter", config, cluster)
     load_balancer_controller = LoadBalancerController("load-balancer-controller", config, cluster)
@@ -43,13 +46,13 @@ def build(config: ClusterLayerConfig) -> None:
     monitoring = Monitoring("monitoring", config, cluster, namespace)
     prediction_storage = PredictionStorage("prediction-storage", config, cluster, namespace)
     DeployerRole("github-deploy", config, cluster, namespace)
-    if config.service_image:
+    if image:
         workload = ServiceWorkload(
             "service",
             config,
             cluster,
             namespace,
-            config.service_image,
+            image,
             secrets.kubernetes_secret_name,
             prediction_storage.claim_name,
         )
@@ -58,15 +61,17 @@ def build(config: ClusterLayerConfig) -> None:
             config,
             cluster,
             namespace,
-            config.service_image,
+            image,
             prediction_storage.claim_name,
             monitoring.pushgateway_url,
         )
         pulumi.export("serviceUrl", workload.url)
     else:
-        # The repository is empty before the first delivery: see README, "First deployment".
+        # Before the first release the registry is empty: the first delivery records its
+        # image and applies this layer again (README, "Deliver").
         pulumi.log.info(
-            "serviceImage is not set: the service's Kubernetes objects come after the first image"
+            f"{parameter_name(config.project, config.environment)} records no release yet: the service's objects "
+            "come with the first delivery"
         )
 
     pulumi.export("appNamespace", namespace.name)

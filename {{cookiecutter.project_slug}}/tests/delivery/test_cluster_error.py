@@ -48,12 +48,21 @@ def test_the_sentence_reaches_the_log_and_the_job_summary(
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     monkeypatch.setattr("sys.stdin", io.StringIO(OUTPUTS["missing"]))
 
-    assert main(["--image", "registry/iris@sha256:abc"]) == 1
+    assert main([]) == 1
 
     printed = capsys.readouterr().out
-    assert printed.startswith("::error::The Rollout does not exist yet")
-    assert "registry/iris@sha256:abc" in printed
+    assert printed.startswith("::error::The Rollout does not exist.")
     assert summary.read_text() == printed.removeprefix("::error::")
+
+
+@pytest.mark.parametrize(("cause", "output"), [*OUTPUTS.items(), ("unknown", "segfault")])
+def test_with_cause_it_names_the_cause_and_succeeds(
+    cause: str, output: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Delivery's first step tells a first release (missing) from every failure."""
+    monkeypatch.setattr("sys.stdin", io.StringIO(output))
+    assert main(["--cause"]) == 0
+    assert capsys.readouterr().out == f"{cause}\n"
 
 
 def test_an_unknown_failure_quotes_kubectls_last_line(

@@ -32,6 +32,7 @@ AWS = {
     "repositoryUrl": "123456789012.dkr.ecr.us-east-1.amazonaws.com/iris-classifier-prod",
     "clusterName": "iris-classifier-prod",
     "appNamespace": "iris-classifier",
+    "releaseRecord": "/iris-classifier/prod/released-image",
     "kubeconfig": "not a variable",
 }
 CLUSTER = {"appNamespace": "iris-classifier", "serviceUrl": "https://api.example.com"}
@@ -43,6 +44,7 @@ def test_the_environment_gets_delivery_s_variables_and_its_cluster_role() -> Non
         "ECR_REPOSITORY_URL": AWS["repositoryUrl"],
         "EKS_CLUSTER_NAME": AWS["clusterName"],
         "APP_NAMESPACE": AWS["appNamespace"],
+        "RELEASE_RECORD": AWS["releaseRecord"],
         "PULUMI_CLUSTER_ROLE_ARN": BOOTSTRAP["clusterRoleArns"]["prod"],
     }
 
@@ -142,6 +144,7 @@ def test_a_dry_run_prints_every_command_and_runs_none(
         "ECR_REPOSITORY_URL",
         "EKS_CLUSTER_NAME",
         "APP_NAMESPACE",
+        "RELEASE_RECORD",
         "PULUMI_CLUSTER_ROLE_ARN",
         "SERVICE_URL",
         "PULUMI_BACKEND_URL",
@@ -167,4 +170,4 @@ def test_the_environment_is_created_only_when_missing(
 
     created = [command for command in create_environment_commands("production") if command in ran]
     assert len(created) == (0 if exists else 2)
-    assert sum(command[:3] == ["gh", "variable", "set"] for command in ran) == 8
+    assert sum(command[:3] == ["gh", "variable", "set"] for command in ran) == 9

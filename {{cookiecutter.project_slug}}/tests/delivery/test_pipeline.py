@@ -1,12 +1,14 @@
 """What the workflows do, where, and in which order: checks on pull requests, then on every
-push to main a canary in staging followed by one in production, each behind the SLO gate;
-what talks to the private cluster runs on the in-VPC runner, and nothing else does."""
+push to main one build, a canary in staging and a canary of the same digest in production,
+each behind the SLO gate; what talks to the private cluster runs on the in-VPC runner, and
+nothing else does."""
 
 from typing import Any
 
-from tests.delivery.workflows import delivery_settings, runs, workflow
+from tests.delivery.workflows import PROJECT, delivery_settings, runs, workflow
 
 ENVIRONMENTS = ["staging", "production"]
+WORKFLOWS = ("ci", "deploy", "build", "deliver", "rollback", "infra")
 GITHUB_HOSTED = "ubuntu-24.04"
 # The CodeBuild project `<prefix>-<environment>`, one runner per job attempt.
 IN_VPC_RUNNER = (
@@ -19,7 +21,7 @@ def jobs() -> dict[str, dict[str, Any]]:
     """Every job of every workflow, as `<workflow>.<job>`."""
     return {
         f"{name}.{job_name}": job
-        for name in ("ci", "deploy", "deliver", "rollback", "infra")
+        for name in WORKFLOWS
         for job_name, job in workflow(name)["jobs"].items()
     }
 
@@ -34,6 +36,31 @@ def deliver_job(name: str) -> dict[str, Any]:
     return workflow("deliver")["jobs"][name]
 
 
+def build_job() -> dict[str, Any]:
+    return workflow("build")["jobs"]["build"]
+
+
+def step_order(*jobs: dict[str, Any]) -> list[str]:
+    """Each step as the action it uses (without the pin) or the script it runs."""
+    return [
+        step.get("uses", "").split("@")[0] or step.get("run", "")
+        for job in jobs
+        for step in job["steps"]
+    ]
+
+
+def position(order: list[str], fragment: str) -> int:
+    return next(index for index, entry in enumerate(order) if fragment in entry)
+
+
+def when(step: dict[str, Any]) -> str:
+    return str(step.get("if", ""))
+
+
+FIRST_RELEASE = "${{ steps.rollout.outputs.first-release == 'true' }}"
+CANARY = "${{ steps.rollout.outputs.first-release == 'false' }}"
+
+
 def test_checks_run_on_pull_requests_and_when_delivery_calls_them() -> None:
     assert set(workflow("ci")["on"]) == {"pull_request", "workflow_call"}
 
@@ -42,36 +69,74 @@ def test_delivery_runs_on_every_push_to_main_and_nothing_else() -> None:
     assert workflow("deploy")["on"] == {"push": {"branches": ["main"]}}
 
 
-def test_staging_needs_the_checks_and_production_needs_staging() -> None:
+def test_one_build_then_staging_then_production_with_the_digest_staging_released() -> None:
     jobs = workflow("deploy")["jobs"]
 
     assert jobs["checks"]["uses"] == "$/.github/workflows/ci.yml"
     assert "needs" not in jobs["checks"]
-    assert jobs["staging"]["needs"] == "checks"
+    assert jobs["build"] == {
+        "needs": "checks",
+        "uses": "$/.github/workflows/build.yml",
+        "permissions": {"contents": "read", "id-token": "write"},
+    }
+    assert jobs["staging"]["needs"] == "build"
     assert jobs["production"]["needs"] == "staging"
+    assert jobs["staging"]["with"] == {
+        "environment": "staging",
+        "image": "${{ needs.build.outputs.image }}",
+    }
+    assert jobs["production"]["with"] == {
+        "environment": "production",
+        "image": "${{ needs.staging.outputs.image }}",
+    }
     for environment in ENVIRONMENTS:
         assert jobs[environment]["uses"] == "$/.github/workflows/deliver.yml"
-        assert jobs[environment]["with"] == {"environment": environment}
+    # What a delivery released is what it passes on.
+    assert workflow("deliver")["on"]["workflow_call"]["outputs"]["image"]["value"] == (
+        "${{ jobs.deploy.outputs.image }}"
+    )
+    assert deliver_job("deploy")["outputs"] == {"image": "${{ steps.promoted.outputs.image }}"}
+    assert workflow("build")["on"]["workflow_call"]["outputs"]["image"]["value"] == (
+        "${{ jobs.build.outputs.image }}"
+    )
+    assert build_job()["outputs"] == {"image": "${{ steps.signed.outputs.image }}"}
+
+
+def test_production_never_builds_it_promotes() -> None:
+    order = step_order(deliver_job("deploy"))
+
+    assert not any("build-push-action" in entry or "make bento" in entry for entry in order)
+    assert "cosign copy" in (PROJECT / "delivery" / "promote-image.sh").read_text()
+    assert position(order, "promote-image.sh") < position(order, "verify-image.sh")
 
 
 def test_each_delivery_runs_in_its_github_environment_one_at_a_time_never_cancelled() -> None:
-    for name in ("build", "deploy"):
-        job = deliver_job(name)
-        assert job["environment"]["name"] == "${{ inputs.environment }}", name
-        assert job["concurrency"] == {
-            "group": "deliver-${{ inputs.environment }}",
-            "cancel-in-progress": False,
-        }, name
+    deploy = deliver_job("deploy")
+
+    assert deploy["environment"]["name"] == "${{ inputs.environment }}"
+    assert deploy["concurrency"] == {
+        "group": "deliver-${{ inputs.environment }}",
+        "cancel-in-progress": False,
+    }
+    # The build is staging's: its role, its registry, its queue.
+    assert build_job()["environment"]["name"] == "staging"
+    assert build_job()["concurrency"] == {"group": "deliver-staging", "cancel-in-progress": False}
+
+
+def test_production_s_reviewers_approve_once() -> None:
+    """GitHub asks for approval once per job that names a protected environment."""
+    in_an_environment = [
+        name for name, job in workflow("deliver")["jobs"].items() if "environment" in job
+    ]
+    assert in_an_environment == ["deploy"]
 
 
 def test_the_image_is_built_on_github_and_deployed_from_inside_the_vpc() -> None:
-    build, deploy = deliver_job("build"), deliver_job("deploy")
+    build, deploy = build_job(), deliver_job("deploy")
 
     assert build["runs-on"] == GITHUB_HOSTED
     assert deploy["runs-on"] == IN_VPC_RUNNER % "inputs.environment"
-    assert deploy["needs"] == "build"
-    assert build["outputs"] == {"digest": "${{ steps.image.outputs.digest }}"}
-    assert deploy["env"]["DIGEST"] == "${{ needs.build.outputs.digest }}"
+    assert deploy["env"]["SOURCE_IMAGE"] == "${{ inputs.image }}"
     assert not any("kubectl" in script for script in runs(build))
     assert not any(step.get("id") == "image" for step in deploy["steps"])
 
@@ -90,7 +155,7 @@ def test_every_job_that_talks_to_the_cluster_runs_on_the_in_vpc_runner_and_only_
 
 def test_a_job_on_the_in_vpc_runner_waits_until_its_runner_variable_was_checked() -> None:
     for name, check in [
-        ("deliver.deploy", "build"),
+        ("deliver.deploy", "runner"),
         ("rollback.rollback", "runner"),
         ("infra.up", "runner"),
     ]:
@@ -134,27 +199,29 @@ def test_the_full_test_suite_runs_with_prometheus_for_the_rehearsal() -> None:
 
 
 def test_delivery_deploys_the_pushed_digest_once_scanned_and_fails_with_the_canary() -> None:
-    build, deploy = deliver_job("build"), deliver_job("deploy")
-    scripts = runs(deploy)
-    image = next(step for step in build["steps"] if step.get("id") == "image")
-    set_image = next(
-        index for index, script in enumerate(scripts) if "rollouts set image" in script
-    )
-    status = next(index for index, script in enumerate(scripts) if "rollouts status" in script)
+    image = next(step for step in build_job()["steps"] if step.get("id") == "image")
+    signed = next(step for step in build_job()["steps"] if step.get("id") == "signed")
+    order = step_order(deliver_job("deploy"))
 
     assert image["with"]["tags"].endswith(":${{ github.sha }}")
-    assert "scan_gate.py" in runs(build)[-1]
-    assert set_image < status
-    assert '@${DIGEST}"' in scripts[set_image]
-    assert "--timeout" in scripts[status]
+    assert 'image="${ECR_REPOSITORY_URL}@${DIGEST}"' in signed["run"]
+    # Each environment gates on its own registry's scan of the digest it deploys.
+    assert position(order, "verify-image.sh") < position(order, "scan_gate.py")
+    assert position(order, "scan_gate.py") < position(order, "rollouts set image")
+    assert position(order, "scan_gate.py") < position(order, "pulumi/actions")
+    assert position(order, "rollouts set image") < position(order, "rollouts status")
+    assert '"service=${IMAGE}"' in order[position(order, "rollouts set image")]
+    assert "--timeout" in order[position(order, "rollouts status")]
 
 
 def test_every_step_that_talks_to_the_cluster_says_why_it_failed() -> None:
     # kubectl's own words first, then delivery/cluster_error.py's sentence for the cause.
-    [start] = [step["run"] for step in deliver_job("deploy")["steps"] if step.get("id") == "canary"]
-    lookup = next(line for line in start.splitlines() if "kubectl get rollout" in line)
+    [find] = [step["run"] for step in deliver_job("deploy")["steps"] if step.get("id") == "rollout"]
+    lookup = next(line for line in find.splitlines() if "kubectl get rollout" in line)
     assert "2>&1 > /dev/null" in lookup and "/dev/null 2>" not in lookup
-    assert start.index('echo "$error" >&2') < start.index("python3 delivery/cluster_error.py")
+    # A missing Rollout is the first release; anything else fails, kubectl's words first.
+    assert 'cluster_error.py --cause <<< "$error")" = missing' in find
+    assert find.index('echo "$error" >&2') < find.index("python3 delivery/cluster_error.py <<<")
 
     followed = [
         step["run"]
@@ -162,12 +229,12 @@ def test_every_step_that_talks_to_the_cluster_says_why_it_failed() -> None:
         for step in job["steps"]
         if "rollouts status" in step.get("run", "") or "rollouts undo" in step.get("run", "")
     ]
-    assert len(followed) == 3
+    assert len(followed) == 4
     assert all("cluster_error.py" in script for script in followed)
 
 
 def test_the_image_cache_lives_in_ecr_in_the_form_ecr_accepts() -> None:
-    image = next(step for step in deliver_job("build")["steps"] if step.get("id") == "image")
+    image = next(step for step in build_job()["steps"] if step.get("id") == "image")
     assert "image-manifest=true,oci-mediatypes=true" in image["with"]["cache-to"]
     assert image["with"]["cache-from"].endswith(":buildcache")
 
@@ -181,7 +248,7 @@ def test_a_failed_rollout_leaves_its_analysis_and_gate_logs_behind() -> None:
 
 
 def test_no_aws_key_is_read_from_secrets_anywhere() -> None:
-    for name in ("ci", "deploy", "deliver", "rollback", "infra"):
+    for name in WORKFLOWS:
         text = str(workflow(name))
         assert "secrets." not in text, name
         assert "aws-access-key-id" not in text, name
@@ -253,45 +320,66 @@ def test_workflows_read_bake_time_values_from_the_one_rendered_file() -> None:
 
 
 def test_the_image_is_signed_and_its_signature_checked_before_it_is_deployed() -> None:
-    build, deploy = deliver_job("build"), deliver_job("deploy")
-    order = [
-        step.get("uses", "").split("@")[0] or step.get("run", "")
-        for step in build["steps"] + deploy["steps"]
-    ]
+    build_order = step_order(build_job())
+    deploy_order = step_order(deliver_job("deploy"))
 
-    def position(fragment: str) -> int:
-        return next(index for index, entry in enumerate(order) if fragment in entry)
+    signing = build_order[position(build_order, "sign-image.sh")]
 
     assert (
-        position("docker/build-push-action")
-        < position("anchore/sbom-action")
-        < position("actions/attest-build-provenance")
-        < position("actions/attest-sbom")
-        < position("gh attestation verify")
-        < position("rollouts set image")
+        position(build_order, "docker/build-push-action")
+        < position(build_order, "anchore/sbom-action")
+        < position(build_order, "sign-image.sh")
     )
-    assert "--signer-workflow" in order[position("gh attestation verify")]
-    assert build["permissions"] == {
-        "contents": "read",
-        "id-token": "write",
-        "attestations": "write",
-    }
-    assert deploy["permissions"] == {
-        "contents": "read",
-        "id-token": "write",
-        "attestations": "read",
-    }
-
-
-def test_only_delivery_s_build_may_write_attestations() -> None:
+    assert signing.index("provenance.py write") < signing.index("sign-image.sh")
+    assert position(deploy_order, "verify-image.sh") < position(deploy_order, "rollouts set image")
+    assert position(deploy_order, "verify-image.sh") < position(deploy_order, "pulumi/actions")
+    # Signing uses the KMS key through the deploy role: no GitHub attestation permission,
+    # which private repositories on most plans cannot use.
     for name, job in jobs().items():
-        if name not in {"deliver.build", "deploy.staging", "deploy.production"}:
-            assert job.get("permissions", {}).get("attestations") != "write", name
+        assert "attestations" not in job.get("permissions", {}), name
+    for job in (build_job(), deliver_job("deploy")):
+        assert any("install-release-binary.sh sigstore/cosign" in script for script in runs(job))
 
 
-def test_the_drift_job_follows_the_image_only_once_it_is_promoted() -> None:
+def test_the_release_is_recorded_only_once_it_is_promoted() -> None:
     for name, job in (("deliver", "deploy"), ("rollback", "rollback")):
         scripts = runs(workflow(name)["jobs"][job])
         status = next(i for i, script in enumerate(scripts) if "rollouts status" in script)
-        drift = next(i for i, script in enumerate(scripts) if "cronjob/" in script)
-        assert status < drift, name
+        record = next(i for i, script in enumerate(scripts) if "record-release.sh" in script)
+        assert status < record, name
+    assert "cronjob/" in (PROJECT / "delivery" / "record-release.sh").read_text()
+
+
+def test_the_first_release_records_its_image_then_creates_the_service_then_gates_it() -> None:
+    steps = deliver_job("deploy")["steps"]
+    first = [step for step in steps if when(step) == FIRST_RELEASE]
+    order = step_order({"steps": first})
+    role = next(step for step in first if "role-to-assume" in step.get("with", {}))
+    up = next(step for step in first if step.get("uses", "").startswith("pulumi/"))
+
+    assert position(order, "put-parameter") < position(order, "uv sync")
+    assert position(order, "configure-aws-credentials") < position(order, "pulumi/actions")
+    assert position(order, "pulumi/actions") < position(order, "first-release-gate.sh")
+    gate = order[position(order, "first-release-gate.sh")]
+    assert gate.index("rollouts status") < gate.index("first-release-gate.sh locust-gate")
+    assert role["with"]["role-to-assume"] == "${{ vars.PULUMI_CLUSTER_ROLE_ARN }}"
+    assert up["with"]["command"] == "up"
+    assert up["with"]["stack-name"] == "${{ env.PULUMI_STACK }}"
+    assert deliver_job("deploy")["env"]["PULUMI_STACK"] == (
+        workflow("infra")["jobs"]["up"]["env"]["PULUMI_STACK"].replace("matrix.", "inputs.")
+    )
+    assert '--name "$RELEASE_RECORD" --value "$IMAGE"' in order[position(order, "put-parameter")]
+
+
+def test_a_canary_and_a_first_release_never_both_run() -> None:
+    steps = deliver_job("deploy")["steps"]
+    canary = [step for step in steps if when(step) == CANARY]
+    first = [step for step in steps if when(step) == FIRST_RELEASE]
+
+    assert any("rollouts set image" in step.get("run", "") for step in canary)
+    assert not any("rollouts set image" in step.get("run", "") for step in first)
+    assert not any(step.get("uses", "").startswith("pulumi/") for step in canary)
+    # Everything between finding the Rollout and the failure reports belongs to one path.
+    found = next(index for index, step in enumerate(steps) if step.get("id") == "rollout")
+    reports = next(index for index, step in enumerate(steps) if "failure()" in when(step))
+    assert all(step in canary + first for step in steps[found + 1 : reports])

@@ -8,8 +8,9 @@ from tests.delivery.workflow_rules import problems, schema_check, zizmor
 from tests.delivery.workflows import WORKFLOW_DIRECTORY, WORKFLOW_FILES
 
 
-def test_the_project_has_its_five_workflows() -> None:
+def test_the_project_has_its_six_workflows() -> None:
     assert [path.name for path in WORKFLOW_FILES] == [
+        "build.yml",
         "ci.yml",
         "deliver.yml",
         "deploy.yml",

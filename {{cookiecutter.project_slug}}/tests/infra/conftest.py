@@ -77,16 +77,22 @@ def debian_binary(name: str, package: str = "prometheus") -> str:
     return binary
 
 
-def run_plan(stack: str, output: Path, *overrides: str) -> subprocess.CompletedProcess[str]:
+def run_plan(
+    stack: str, output: Path, *overrides: str, released_image: str | None = None
+) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, str(PROJECT / "infra" / "plan.py"), stack, "--output", str(output)]
     for override in overrides:
         command += ["--config", override]
+    if released_image:
+        command += ["--released-image", released_image]
     return subprocess.run(command, cwd=PROJECT, capture_output=True, text=True, timeout=300)
 
 
-def planned(stack: str, output: Path, *overrides: str) -> Plan:
+def planned(
+    stack: str, output: Path, *overrides: str, released_image: str | None = None
+) -> Plan:
     """Plan `stack` into `output`, whose siblings hold the stacks it reads."""
-    result = run_plan(stack, output, *overrides)
+    result = run_plan(stack, output, *overrides, released_image=released_image)
     assert result.returncode == 0, result.stdout + result.stderr
     recorded = json.loads((output / "resources.json").read_text())
     exports = json.loads((output / "exports.json").read_text())
@@ -140,8 +146,12 @@ def plans(stacks: dict[str, Plan]) -> dict[str, Plan]:
 def plan_variant(stacks: dict[str, Plan], plan_root: Path):
     """Plan one stack again with config overrides, beside the stacks it reads."""
 
-    def plan_with(stack: str, name: str, *overrides: str) -> Plan:
-        return planned(stack, plan_root / f"variant-{name}", *overrides)
+    def plan_with(
+        stack: str, name: str, *overrides: str, released_image: str | None = None
+    ) -> Plan:
+        return planned(
+            stack, plan_root / f"variant-{name}", *overrides, released_image=released_image
+        )
 
     return plan_with
 

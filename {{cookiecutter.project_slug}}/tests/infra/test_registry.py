@@ -1,3 +1,4 @@
+import fnmatch
 import json
 
 import pytest
@@ -30,16 +31,32 @@ def test_lifecycle_expires_untagged_images_and_keeps_the_configured_releases(pla
     assert releases["selection"] == {
         "tagStatus": "any",
         "countType": "imageCountMoreThan",
-        "countNumber": 30 if plan.stack == "dev" else 100,
+        # Each release is three images to ECR: itself, its signatures, its attestations.
+        "countNumber": 3 * (30 if plan.stack == "dev" else 100),
     }
 
 
-def test_only_the_build_cache_tag_can_be_overwritten(plan: Plan) -> None:
-    repository = plan.one("aws:ecr/repository:Repository")
+@pytest.mark.parametrize(
+    ("tag", "movable"),
+    [
+        ("buildcache", True),
+        # cosign's signatures and attestations of an image, rewritten as they are added.
+        (f"sha256-{'0f' * 32}.sig", True),
+        (f"sha256-{'0f' * 32}.att", True),
+        # A release: the commit it was built from.
+        ("3d3c42e5aac5ba805825da76410c181273ba90b1", False),
+        ("latest", False),
+    ],
+)
+def test_only_the_build_cache_and_cosign_s_tags_can_be_overwritten(
+    plan: Plan, tag: str, movable: bool
+) -> None:
+    filters = plan.one("aws:ecr/repository:Repository")["imageTagMutabilityExclusionFilters"]
 
-    assert repository["imageTagMutabilityExclusionFilters"] == [
-        {"filter": "buildcache", "filterType": "WILDCARD"}
-    ]
+    # ECR allows 1 to 5 filters, WILDCARD the only type; `*` matches any characters.
+    assert 1 <= len(filters) <= 5
+    assert {entry["filterType"] for entry in filters} == {"WILDCARD"}
+    assert any(fnmatch.fnmatchcase(tag, entry["filter"]) for entry in filters) is movable
 
 
 def test_basic_scanning_is_the_default_and_leaves_the_registry_alone(plan: Plan) -> None:
