@@ -33,6 +33,10 @@ BOOTSTRAP_VARIABLES = {
     "previewRoleArn": "PULUMI_PREVIEW_ROLE_ARN",
 }
 RUNNER_PREFIX_VARIABLE = "RUNNER_PROJECT_PREFIX"
+# The environments that have a runner, in delivery order: deploy.yml delivers to
+# production and infra.yml applies its cluster layer only once it is listed here.
+PROVISIONED_VARIABLE = "DEPLOY_ENVIRONMENTS"
+DELIVERY_ORDER = ("staging", "production")
 
 
 def require(outputs: dict, names: list[str], stack: str) -> None:
@@ -90,6 +94,17 @@ def repository_variables(bootstrap: dict, aws: dict) -> dict:
     }
     variables[RUNNER_PREFIX_VARIABLE] = runner_project_prefix(aws)
     return variables
+
+
+def provisioned_environments(current: str, added: str) -> str:
+    """The repository's list of provisioned environments, with `added`, in delivery order."""
+    known = set(json.loads(current)) if current else set()
+    return json.dumps([name for name in DELIVERY_ORDER if name in known | {added}])
+
+
+def current_repository_variable(name: str) -> str:
+    result = subprocess.run(["gh", "variable", "get", name], capture_output=True, text=True)
+    return (result.stdout or "").strip() if result.returncode == 0 else ""
 
 
 def set_commands(variables: dict, environment: str | None = None) -> list[list[str]]:
@@ -168,6 +183,8 @@ def main(argv: list[str] | None = None) -> int:
     environment = environment_variables(bootstrap, aws, cluster, arguments.stack)
     repository = repository_variables(bootstrap, aws)
     github_environment = aws["githubEnvironment"]
+    current = "" if arguments.dry_run else current_repository_variable(PROVISIONED_VARIABLE)
+    repository[PROVISIONED_VARIABLE] = provisioned_environments(current, github_environment)
     if arguments.dry_run or not environment_exists(github_environment):
         for command in create_environment_commands(github_environment):
             run(command, arguments.dry_run)

@@ -11,6 +11,7 @@ from github_variables import (
     create_environment_commands,
     environment_variables,
     main,
+    provisioned_environments,
     repository_variables,
     set_commands,
 )
@@ -150,6 +151,7 @@ def test_a_dry_run_prints_every_command_and_runs_none(
         "PULUMI_BACKEND_URL",
         "PULUMI_PREVIEW_ROLE_ARN",
         "RUNNER_PROJECT_PREFIX",
+        "DEPLOY_ENVIRONMENTS",
     ]
 
 
@@ -170,4 +172,21 @@ def test_the_environment_is_created_only_when_missing(
 
     created = [command for command in create_environment_commands("production") if command in ran]
     assert len(created) == (0 if exists else 2)
-    assert sum(command[:3] == ["gh", "variable", "set"] for command in ran) == 9
+    assert sum(command[:3] == ["gh", "variable", "set"] for command in ran) == 10
+
+
+@pytest.mark.parametrize(
+    ("current", "added", "listed"),
+    [
+        ("", "staging", ["staging"]),
+        ('["staging"]', "production", ["staging", "production"]),
+        ('["production"]', "staging", ["staging", "production"]),
+        ('["staging", "production"]', "staging", ["staging", "production"]),
+    ],
+)
+def test_provisioned_environments_are_listed_once_in_delivery_order(
+    current: str, added: str, listed: list[str]
+) -> None:
+    """deploy.yml and infra.yml read this list: a job for an environment missing from it
+    would wait a day for a runner that does not exist."""
+    assert json.loads(provisioned_environments(current, added)) == listed

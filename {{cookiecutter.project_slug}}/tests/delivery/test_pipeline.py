@@ -160,11 +160,21 @@ def test_a_job_on_the_in_vpc_runner_waits_until_its_runner_variable_was_checked(
         ("infra.up", "runner"),
     ]:
         workflow_name = name.split(".")[0]
+        checks = runs(workflow(workflow_name)["jobs"][check])
         assert jobs()[name]["needs"] == check, name
         assert any(
             "require-variables.sh" in script and "RUNNER_PROJECT_PREFIX" in script
-            for script in runs(workflow(workflow_name)["jobs"][check])
+            for script in checks
         ), name
+        # An environment not provisioned has no runner: fail here, not wait a day there.
+        assert any('require-environment.sh "$ENVIRONMENT"' in script for script in checks), name
+
+
+def test_production_is_delivered_to_once_it_is_provisioned() -> None:
+    production = workflow("deploy")["jobs"]["production"]
+    assert production["if"] == (
+        "${{ contains(fromJSON(vars.DEPLOY_ENVIRONMENTS || '[]'), 'production') }}"
+    )
 
 
 def test_a_manual_rollback_waits_in_the_same_queue_as_delivery() -> None:
@@ -283,7 +293,8 @@ def test_main_applies_the_cluster_layers_staging_before_production_from_inside_t
         "paths": infra["on"]["pull_request"]["paths"],
     }
     assert infra["on"]["workflow_dispatch"]["inputs"]["environment"]["options"] == ENVIRONMENTS
-    assert '\'["staging", "production"]\'' in environments
+    # Every provisioned environment, in the order make github-variables lists them.
+    assert "|| vars.DEPLOY_ENVIRONMENTS)" in environments
     assert up["if"] == "${{ github.event_name != 'pull_request' }}"
     assert up["runs-on"] == IN_VPC_RUNNER % "matrix.environment"
     assert up["strategy"]["max-parallel"] == 1 and up["strategy"]["fail-fast"] is True

@@ -51,3 +51,31 @@ def test_missing_variables_are_all_named_with_the_environment_and_the_fix() -> N
 def test_set_variables_pass_quietly() -> None:
     result = require(["PULUMI_BACKEND_URL"], PULUMI_BACKEND_URL="s3://state?region=us-east-1")
     assert (result.returncode, result.stdout) == (0, "")
+
+
+REQUIRE_ENVIRONMENT = PROJECT / "delivery" / "require-environment.sh"
+
+
+@pytest.mark.parametrize(
+    ("listed", "environment", "code"),
+    [
+        ('["staging", "production"]', "production", 0),
+        ('["staging"]', "staging", 0),
+        ('["staging"]', "production", 1),
+        ("", "staging", 1),
+    ],
+)
+def test_an_environment_without_a_runner_is_refused_naming_the_fix(
+    listed: str, environment: str, code: int
+) -> None:
+    result = subprocess.run(
+        [REQUIRE_ENVIRONMENT, environment],
+        env={"PATH": os.environ["PATH"], "DEPLOY_ENVIRONMENTS": listed},
+        capture_output=True,
+        text=True,
+    )
+
+    assert result.returncode == code
+    if code:
+        assert f"The {environment} environment is not provisioned" in result.stdout
+        assert "make github-variables" in result.stdout

@@ -10,6 +10,7 @@ from github_variables import (
     BOOTSTRAP_VARIABLES,
     CLUSTER_LAYER_VARIABLES,
     CLUSTER_ROLE_VARIABLE,
+    PROVISIONED_VARIABLE,
     RUNNER_PREFIX_VARIABLE,
     cluster_role_arn,
     runner_project_prefix,
@@ -57,7 +58,7 @@ def test_every_variable_the_workflows_read_comes_from_a_stack_output(
     stacks: dict[str, Plan],
 ) -> None:
     read = set()
-    for name in ("deliver", "rollback", "infra"):
+    for name in ("deploy", "build", "deliver", "rollback", "infra"):
         read |= set(re.findall(r"vars\.(\w+)", str(workflow(name))))
 
     for environment in ENVIRONMENTS:
@@ -75,26 +76,26 @@ def test_every_variable_the_workflows_read_comes_from_a_stack_output(
         *BOOTSTRAP_VARIABLES.values(),
         CLUSTER_ROLE_VARIABLE,
         RUNNER_PREFIX_VARIABLE,
+        PROVISIONED_VARIABLE,
     }
 
 
-def test_pulumi_cli_in_the_infra_workflow_matches_the_pinned_sdk() -> None:
+def test_pulumi_cli_in_the_workflows_matches_the_pinned_sdk() -> None:
     groups = tomllib.loads((PROJECT / "pyproject.toml").read_text())["dependency-groups"]
     [sdk] = [pin.split("==")[1] for pin in groups["infra"] if pin.startswith("pulumi==")]
     pulumi_steps = [
         step
-        for job in workflow("infra")["jobs"].values()
+        for name in ("infra", "deliver")
+        for job in workflow(name)["jobs"].values()
         for step in job.get("steps", [])
         if step.get("uses", "").startswith("pulumi/")
     ]
-    assert pulumi_steps, "infra.yml runs no Pulumi"
+    assert len(pulumi_steps) == 3, "preview and up in infra.yml, the first release's up"
     assert {step["with"]["pulumi-version"] for step in pulumi_steps} == {sdk}
 
 
 def test_the_drift_job_delivery_updates_is_the_one_the_program_declares(plan: Plan) -> None:
-    [set_image] = [
-        script for script in runs(workflow("deliver")["jobs"]["deploy"]) if "cronjob/" in script
-    ]
+    set_image = (PROJECT / "delivery" / "record-release.sh").read_text()
     rollout_name = delivery_settings()["ROLLOUT_NAME"]
     [cron_job] = [
         job
