@@ -37,6 +37,11 @@ RUNNER_PREFIX_VARIABLE = "RUNNER_PROJECT_PREFIX"
 # production and infra.yml applies its cluster layer only once it is listed here.
 PROVISIONED_VARIABLE = "DEPLOY_ENVIRONMENTS"
 DELIVERY_ORDER = ("staging", "production")
+NO_ENVIRONMENTS = (
+    "GitHub refused to create the environment {environment!r}. Delivery needs GitHub "
+    "environments: a public repository, or a private one on GitHub Pro, Team or Enterprise "
+    'Cloud (README, "GitHub plans"). Check `gh auth status` too: it takes admin rights.'
+)
 
 
 def require(outputs: dict, names: list[str], stack: str) -> None:
@@ -186,8 +191,11 @@ def main(argv: list[str] | None = None) -> int:
     current = "" if arguments.dry_run else current_repository_variable(PROVISIONED_VARIABLE)
     repository[PROVISIONED_VARIABLE] = provisioned_environments(current, github_environment)
     if arguments.dry_run or not environment_exists(github_environment):
-        for command in create_environment_commands(github_environment):
-            run(command, arguments.dry_run)
+        try:
+            for command in create_environment_commands(github_environment):
+                run(command, arguments.dry_run)
+        except subprocess.CalledProcessError:
+            raise SystemExit(NO_ENVIRONMENTS.format(environment=github_environment)) from None
     for command in set_commands(environment, github_environment) + set_commands(repository):
         run(command, arguments.dry_run)
     return 0

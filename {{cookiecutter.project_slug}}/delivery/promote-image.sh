@@ -13,7 +13,9 @@ digest="${source_image#*@}"
 image="${ECR_REPOSITORY_URL}@${digest}"
 
 if [ "${source_image%@*}" != "${ECR_REPOSITORY_URL}" ]; then
-    # Tagged with the commit, as build tags it: the lifecycle policy keeps tagged releases.
-    cosign copy --force "${source_image}" "${ECR_REPOSITORY_URL}:${GITHUB_SHA}" >&2
+    # Tagged with the commit, as build tags it. --force rewrites only cosign's own
+    # sha256-* tags (mutable in the registry) when a rerun finds them; --k8s-keychain
+    # takes registry credentials from the job's AWS role (no `docker login`).
+    cosign copy --k8s-keychain --force "${source_image}" "${ECR_REPOSITORY_URL}:${GITHUB_SHA}" >&2
 fi
 echo "${image}"

@@ -13,7 +13,10 @@ provenance="${3:?usage: $0 <image by digest> <sbom> <provenance>}"
 : "${IMAGE_SIGNING_KEY:?}"
 [[ "${image}" == *@sha256:* ]] || { echo "::error::sign by digest, not by tag: ${image}"; exit 1; }
 
-signing=(--yes --key "${IMAGE_SIGNING_KEY}" --new-bundle-format=false --use-signing-config=false --tlog-upload=false)
+# --k8s-keychain: registry credentials from the job's AWS role, through the ECR credential
+# helper built into cosign, so no `docker login` is needed.
+signing=(--yes --k8s-keychain --key "${IMAGE_SIGNING_KEY}" --new-bundle-format=false
+    --use-signing-config=false --tlog-upload=false)
 cosign sign "${signing[@]}" "${image}"
 cosign attest "${signing[@]}" --type spdxjson --predicate "${sbom}" "${image}"
 cosign attest "${signing[@]}" --type slsaprovenance1 --predicate "${provenance}" "${image}"

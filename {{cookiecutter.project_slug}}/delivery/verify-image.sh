@@ -10,8 +10,10 @@ image="${1:?usage: $0 <image by digest>}"
 here="$(cd "$(dirname "$0")" && pwd)"
 
 # The signatures are in tags beside the image (sign-image.sh); looking only there means a
-# bundle attached some other way can never stand in for them.
-verifying=(--key "${IMAGE_SIGNING_KEY}" --new-bundle-format=false --insecure-ignore-tlog=true)
+# bundle attached some other way can never stand in for them. --k8s-keychain: registry
+# credentials from the job's AWS role (no `docker login` on the runner).
+verifying=(--k8s-keychain --key "${IMAGE_SIGNING_KEY}" --new-bundle-format=false
+    --insecure-ignore-tlog=true)
 cosign verify "${verifying[@]}" "${image}" > /dev/null
 cosign verify-attestation "${verifying[@]}" --type spdxjson "${image}" > /dev/null
 cosign verify-attestation "${verifying[@]}" --type slsaprovenance1 "${image}" |

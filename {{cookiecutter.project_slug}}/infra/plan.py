@@ -4,8 +4,8 @@
     python infra/plan.py dev-cluster --output build/plan/dev-cluster
 
 Prints the resource inventory, writes every Kubernetes object the stack declares as
-YAML, `resources.json` (every resource with its inputs, parent, explicit
-dependencies, ignored changes and protection) for the tests, and `exports.json` (its stack outputs). A stack that
+YAML, `resources.json` (every resource with its inputs, parent, explicit dependencies,
+ignored changes and protection) for the tests, and `exports.json` (its stack outputs). A stack that
 references another (the AWS layer reads the bootstrap's outputs, the cluster layer the
 AWS layer's) gets that stack's planned outputs from the folder beside its own, so plan
 the referenced stack first. No AWS account, Pulumi CLI or provider plugin is needed.
@@ -33,6 +33,8 @@ from pulumi.runtime.sync_await import _sync_await
 INFRA = Path(__file__).resolve().parent
 # Used only when the stack file has no accountId yet, so a plan works before one exists.
 PLACEHOLDER_ACCOUNT_ID = "000000000000"
+# The one invoke the program makes: the cluster layer reading its release record.
+RELEASE_RECORD_READ = "aws:ssm/getParameter:getParameter"
 # The inputs worth a glance in the inventory, per resource type.
 HIGHLIGHTS = {
     "aws:ec2/vpc:Vpc": ["cidrBlock"],
@@ -124,7 +126,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
         return f"{args.name}-id", state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list]:
-        if args.token == "aws:ssm/getParameter:getParameter":
+        if args.token == RELEASE_RECORD_READ:
             name = args.args["name"]
             return {"id": name, "name": name, "type": "String", "value": self.released_image}, []
         raise RuntimeError(

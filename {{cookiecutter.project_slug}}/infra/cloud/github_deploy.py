@@ -55,7 +55,11 @@ PUSH_ACTIONS = [
     "ecr:UploadLayerPart",
 ]
 # Reading an image and its signatures from the repository production promotes from.
-PULL_ACTIONS = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+PULL_ACTIONS = [
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:BatchGetImage",
+    "ecr:GetDownloadUrlForLayer",
+]
 # cosign with an `awskms://` key (sigstore's pkg/signature/kms/aws): signing asks KMS to
 # sign and reads the public key for the certificate-less signature; verifying reads the
 # public key once and checks locally.

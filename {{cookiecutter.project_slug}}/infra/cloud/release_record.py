@@ -42,7 +42,7 @@ class ReleaseRecord(pulumi.ComponentResource):
         parameter = aws.ssm.Parameter(
             name,
             name=parameter_name(config.project, config.environment),
-            description="The image delivery last released; the cluster layer creates the service with it",
+            description="The image delivery released last; the service is created with it",
             type="String",
             # An image reference is not a secret; insecure_value keeps it readable in plans.
             insecure_value=NO_RELEASE,
@@ -63,8 +63,9 @@ def released_image(config: EnvironmentConfig) -> str | None:
     if value == NO_RELEASE:
         return None
     if not RELEASED_IMAGE.match(value):
+        name = parameter_name(config.project, config.environment)
         raise ValueError(
-            f"{parameter_name(config.project, config.environment)} holds {value!r}, not an image reference "
+            f"{name} holds {value!r}, not an image reference "
             "(<registry>/<repository>@sha256:<digest>); delivery writes it (README, 'Deliver')"
         )
     return value

@@ -69,9 +69,9 @@ def build(config: ClusterLayerConfig) -> None:
     else:
         # Before the first release the registry is empty: the first delivery records its
         # image and applies this layer again (README, "Deliver").
+        record = parameter_name(config.project, config.environment)
         pulumi.log.info(
-            f"{parameter_name(config.project, config.environment)} records no release yet: the service's objects "
-            "come with the first delivery"
+            f"{record} records no release yet: the service's objects come with the first delivery"
         )
 
     pulumi.export("appNamespace", namespace.name)

@@ -190,3 +190,19 @@ def test_provisioned_environments_are_listed_once_in_delivery_order(
     """deploy.yml and infra.yml read this list: a job for an environment missing from it
     would wait a day for a runner that does not exist."""
     assert json.loads(provisioned_environments(current, added)) == listed
+
+
+def test_a_repository_without_environments_is_told_which_plans_have_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A private repository on GitHub Free has no environments: creating one fails."""
+
+    def fake_run(command: list[str], **options: object) -> subprocess.CompletedProcess[str]:
+        if "--method" in command:
+            raise subprocess.CalledProcessError(1, command)
+        return subprocess.CompletedProcess(command, 1)
+
+    monkeypatch.setattr(github_variables.subprocess, "run", fake_run)
+
+    with pytest.raises(SystemExit, match="GitHub Pro, Team or Enterprise Cloud"):
+        main(arguments(tmp_path))

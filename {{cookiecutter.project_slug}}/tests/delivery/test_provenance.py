@@ -43,7 +43,9 @@ def written(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
     return predicate
 
 
-def envelope(predicate: dict, digest: str = DIGEST, kind: str = "https://slsa.dev/provenance/v1") -> str:
+def envelope(
+    predicate: dict, digest: str = DIGEST, kind: str = "https://slsa.dev/provenance/v1"
+) -> str:
     """One line of `cosign verify-attestation` output: a DSSE envelope of an in-toto statement."""
     statement = {
         "_type": "https://in-toto.io/Statement/v0.1",
@@ -58,7 +60,11 @@ def envelope(predicate: dict, digest: str = DIGEST, kind: str = "https://slsa.de
     }
     payload = base64.b64encode(json.dumps(statement).encode()).decode()
     return json.dumps(
-        {"payload": payload, "payloadType": "application/vnd.in-toto+json", "signatures": [{"sig": "MEUCIQ"}]}
+        {
+            "payload": payload,
+            "payloadType": "application/vnd.in-toto+json",
+            "signatures": [{"sig": "MEUCIQ"}],
+        }
     )
 
 
@@ -87,10 +93,13 @@ def test_what_the_build_wrote_is_accepted_in_production_s_registry(
 @pytest.mark.parametrize(
     ("run", "refused"),
     [
-        ({"GITHUB_REPOSITORY": "mallory/iris-classifier"}, "repository is 'https://github.com/mallory"),
+        (
+            {"GITHUB_REPOSITORY": "mallory/iris-classifier"},
+            "repository is 'https://github.com/mallory",
+        ),
         ({"GITHUB_REF": "refs/heads/feature"}, "ref is 'refs/heads/feature'"),
         (
-            {"GITHUB_WORKFLOW_REF": "acme/iris-classifier/.github/workflows/ci.yml@refs/heads/main"},
+            {"GITHUB_WORKFLOW_REF": "acme/iris-classifier/.github/workflows/ci.yml@refs/heads/x"},
             "workflow is '.github/workflows/ci.yml'",
         ),
         ({"GITHUB_SHA": "0" * 40}, f"commit is '{'0' * 40}', expected '{COMMIT}'"),
@@ -133,7 +142,9 @@ def test_one_good_attestation_among_others_is_enough(
 ) -> None:
     predicate = written(monkeypatch, capsys)
     code, _ = checked(
-        [envelope(predicate, digest="sha256:" + "00" * 32), envelope(predicate)], monkeypatch, capsys
+        [envelope(predicate, digest="sha256:" + "00" * 32), envelope(predicate)],
+        monkeypatch,
+        capsys,
     )
     assert code == 0
 

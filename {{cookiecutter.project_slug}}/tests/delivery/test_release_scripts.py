@@ -2,8 +2,11 @@
 PATH that answer as the real tools do: what each script asks of them, in which order, and
 how it ends."""
 
+import base64
+import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,26 +25,57 @@ echo "$(basename "$0") $*" >> "${CALLS}"
 %s
 """
 KUBECTL = """
+here="${CALLS%/*}"
 case "$*" in
-  *"get analysistemplate"*) echo '{"metadata": {"name": "locust-gate"}, "spec": {"metrics": [{"name": "locust-gate"}]}}' ;;
-  *"get rollout"*) echo '{"apiVersion": "argoproj.io/v1alpha1", "metadata": {"name": "iris-classifier", "namespace": "iris-classifier", "uid": "u-1"}}' ;;
-  "create --filename "*) cp "$3" "${CALLS%/*}/created.json"; echo "analysisrun.argoproj.io/iris-classifier-first-release-x7k2p" ;;
+  *"get analysistemplate"*) cat "${here}/template.json" ;;
+  *"get rollout"*) cat "${here}/rollout.json" ;;
+  "create --filename "*) cp "$3" "${here}/created.json"; echo "${RUN_NAME}" ;;
   *"get analysisrun"*)
-    count=$(cat "${CALLS%/*}/polls" 2>/dev/null || echo 0); echo $((count + 1)) > "${CALLS%/*}/polls"
+    count=$(cat "${here}/polls" 2>/dev/null || echo 0); echo $((count + 1)) > "${here}/polls"
     if [ "$count" -lt 1 ]; then echo Running; else echo "${GATE_PHASE}"; fi ;;
 esac
 """
+# What the cluster holds for the first-release gate.
+GATE_TEMPLATE = {"metadata": {"name": "locust-gate"}, "spec": {"metrics": [{"name": "gate"}]}}
+LIVE_ROLLOUT = {
+    "apiVersion": "argoproj.io/v1alpha1",
+    "metadata": {"name": "iris-classifier", "namespace": "iris-classifier", "uid": "u-1"},
+}
+RUN_NAME = "analysisrun.argoproj.io/iris-classifier-first-release-x7k2p"
+
+
+# cosign verify-attestation prints one DSSE envelope per line; COSIGN_FAILS makes a
+# command fail as cosign does on a bad or missing signature.
+COSIGN = """
+case "$1" in "${COSIGN_FAILS:-none}") echo "Error: no matching signatures" >&2; exit 1 ;; esac
+if [ "$1" = verify-attestation ] && [[ "$*" == *"--type slsaprovenance1"* ]]; then
+  cat "${ENVELOPE}"
+fi
+"""
+# What GitHub sets in the delivery run whose build made the image.
+RUN = {
+    "GITHUB_SERVER_URL": "https://github.com",
+    "GITHUB_REPOSITORY": "acme/iris-classifier",
+    "GITHUB_REF": "refs/heads/main",
+    "GITHUB_WORKFLOW_REF": "acme/iris-classifier/.github/workflows/deploy.yml@refs/heads/main",
+    "GITHUB_RUN_ID": "123",
+    "GITHUB_RUN_ATTEMPT": "1",
+    "GITHUB_EVENT_NAME": "push",
+}
 
 
 @pytest.fixture
 def tools(tmp_path: Path) -> dict[str, str]:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    for name, body in {"kubectl": KUBECTL, "aws": "", "cosign": "", "sleep": ""}.items():
+    for name, body in {"kubectl": KUBECTL, "aws": "", "cosign": COSIGN, "sleep": ""}.items():
         fake = bin_dir / name
         fake.write_text(FAKE % body)
         fake.chmod(0o755)
+    (tmp_path / "template.json").write_text(json.dumps(GATE_TEMPLATE))
+    (tmp_path / "rollout.json").write_text(json.dumps(LIVE_ROLLOUT))
     return {
+        "RUN_NAME": RUN_NAME,
         "PATH": f"{bin_dir}:{os.environ['PATH']}",
         "CALLS": str(tmp_path / "calls.log"),
         "ROLLOUT_NAME": "iris-classifier",
@@ -49,6 +83,8 @@ def tools(tmp_path: Path) -> dict[str, str]:
         "RELEASE_RECORD": "/iris-classifier/dev/released-image",
         "IMAGE_SIGNING_KEY": "awskms:///alias/iris-classifier-image-signing",
         "GITHUB_SHA": COMMIT,
+        "ENVELOPE": str(tmp_path / "envelope.json"),
+        **RUN,
     }
 
 
@@ -78,12 +114,21 @@ def test_production_copies_the_same_digest_with_its_signatures(tools: dict[str, 
     assert result.stdout == f"{PRODUCTION}@{DIGEST}\n"
     # cosign copy takes .sig and .att along by default; --force rewrites only those tags,
     # which the registry lets move (infra/cloud/registry.py).
-    assert calls(tools) == [f"cosign copy --force {STAGING}@{DIGEST} {PRODUCTION}:{COMMIT}"]
+    assert calls(tools) == [
+        f"cosign copy --k8s-keychain --force {STAGING}@{DIGEST} {PRODUCTION}:{COMMIT}"
+    ]
 
 
 @pytest.mark.parametrize("script", ["promote-image.sh", "sign-image.sh"])
 def test_an_image_by_tag_is_never_signed_or_promoted(tools: dict[str, str], script: str) -> None:
-    result = run(script, f"{STAGING}:latest", "sbom.json", "provenance.json", ECR_REPOSITORY_URL=PRODUCTION, **tools)
+    result = run(
+        script,
+        f"{STAGING}:latest",
+        "sbom.json",
+        "provenance.json",
+        ECR_REPOSITORY_URL=PRODUCTION,
+        **tools,
+    )
 
     assert result.returncode == 1
     assert "by digest, not by tag" in result.stdout + result.stderr
@@ -101,18 +146,23 @@ def test_signing_keeps_everything_off_the_public_log_and_in_tags(tools: dict[str
         assert "--key awskms:///alias/iris-classifier-image-signing" in call
         assert "--tlog-upload=false" in call and "--use-signing-config=false" in call
         assert "--new-bundle-format=false" in call
+        # The ECR helper built into cosign: no docker login on the in-VPC runner.
+        assert "--k8s-keychain" in call
         assert call.endswith(image)
     assert "--type spdxjson --predicate build/sbom.spdx.json" in made[1]
     assert "--type slsaprovenance1 --predicate build/provenance.json" in made[2]
 
 
-def test_recording_a_release_moves_the_drift_job_and_writes_the_record(tools: dict[str, str]) -> None:
+def test_recording_a_release_moves_the_drift_job_and_writes_the_record(
+    tools: dict[str, str],
+) -> None:
     image = f"{STAGING}@{DIGEST}"
     result = run("record-release.sh", image, **tools)
 
     assert result.returncode == 0, result.stderr
     assert calls(tools) == [
-        f"kubectl set image cronjob/iris-classifier-drift-job drift-job={image} --namespace iris-classifier",
+        f"kubectl set image cronjob/iris-classifier-drift-job drift-job={image} "
+        "--namespace iris-classifier",
         f"aws ssm put-parameter --name /iris-classifier/dev/released-image --value {image} "
         "--type String --overwrite",
     ]
@@ -130,8 +180,8 @@ def test_the_first_release_gate_waits_for_the_verdict(
     polls = [call for call in calls(tools) if "get analysisrun" in call]
     assert len(polls) == 2
     if code:
-        assert f"failed its locust-gate gate" in result.stdout
-        assert "(analysisrun.argoproj.io/iris-classifier-first-release-x7k2p: " + phase in result.stdout
+        assert "failed its locust-gate gate" in result.stdout
+        assert f"({RUN_NAME}: {phase})" in result.stdout
 
 
 def test_the_first_release_gate_gives_up_at_its_timeout(tools: dict[str, str]) -> None:
@@ -139,3 +189,55 @@ def test_the_first_release_gate_gives_up_at_its_timeout(tools: dict[str, str]) -
 
     assert result.returncode == 1
     assert "gave no verdict within 0 s (phase: Running); timed out" in result.stdout
+
+
+def provenance_envelope(tools: dict[str, str], digest: str) -> None:
+    """What the build attested, as cosign prints it back: provenance.py's own predicate."""
+    written = subprocess.run(
+        [sys.executable, DELIVERY / "provenance.py", "write"],
+        env=tools,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    statement = {
+        "_type": "https://in-toto.io/Statement/v0.1",
+        "predicateType": "https://slsa.dev/provenance/v1",
+        "subject": [{"name": STAGING, "digest": {"sha256": digest.removeprefix("sha256:")}}],
+        "predicate": json.loads(written.stdout),
+    }
+    payload = base64.b64encode(json.dumps(statement).encode()).decode()
+    line = json.dumps({"payloadType": "application/vnd.in-toto+json", "payload": payload})
+    Path(tools["ENVELOPE"]).write_text(line + "\n")
+
+
+def test_a_signed_image_with_this_run_s_provenance_is_verified(tools: dict[str, str]) -> None:
+    provenance_envelope(tools, DIGEST)
+    result = run("verify-image.sh", f"{PRODUCTION}@{DIGEST}", **tools)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout == f"Provenance: {PRODUCTION}@{DIGEST} was built from {COMMIT} on main.\n"
+    made = calls(tools)
+    assert [call.split()[1] for call in made] == [
+        "verify",
+        "verify-attestation",
+        "verify-attestation",
+    ]
+    assert all("--insecure-ignore-tlog=true" in call and "--k8s-keychain" in call for call in made)
+
+
+@pytest.mark.parametrize("failing", ["verify", "verify-attestation"])
+def test_an_unsigned_image_stops_delivery(tools: dict[str, str], failing: str) -> None:
+    provenance_envelope(tools, DIGEST)
+    result = run("verify-image.sh", f"{PRODUCTION}@{DIGEST}", COSIGN_FAILS=failing, **tools)
+
+    assert result.returncode != 0
+    assert "was built from" not in result.stdout
+
+
+def test_provenance_of_another_image_stops_delivery(tools: dict[str, str]) -> None:
+    provenance_envelope(tools, "sha256:" + "00" * 32)
+    result = run("verify-image.sh", f"{PRODUCTION}@{DIGEST}", **tools)
+
+    assert result.returncode == 1
+    assert f"::error::Refusing {PRODUCTION}@{DIGEST}" in result.stdout

@@ -88,9 +88,7 @@ def run_plan(
     return subprocess.run(command, cwd=PROJECT, capture_output=True, text=True, timeout=300)
 
 
-def planned(
-    stack: str, output: Path, *overrides: str, released_image: str | None = None
-) -> Plan:
+def planned(stack: str, output: Path, *overrides: str, released_image: str | None = None) -> Plan:
     """Plan `stack` into `output`, whose siblings hold the stacks it reads."""
     result = run_plan(stack, output, *overrides, released_image=released_image)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -5,6 +5,7 @@ exact queries and success conditions of the declared AnalysisTemplate are evalua
 Healthy passes; faulty fails; no traffic, or too little, never passes."""
 
 import copy
+import json
 import math
 import re
 import subprocess
@@ -204,6 +205,37 @@ def test_podmonitor_that_does_not_honour_the_service_labels_leaves_the_queries_e
         'count(bentoml_service_request_total{exported_endpoint="/predict", '
         f'rollouts_pod_template_hash="{UNHONOURED}"}})'
     ), "the unhonoured scrape stored nothing at all"
+
+
+# Dashboard series the service itself exports; the rest come from kube-state-metrics and
+# the drift job, which this rehearsal does not run.
+SERVICE_SERIES = ("bentoml_service_", "model_info", "model_predictions_", "model_prediction_conf")
+
+
+def dashboard_queries(plan: Plan) -> list[str]:
+    """Every query of the Grafana dashboard as the cluster layer renders it."""
+    [config_map] = [
+        config_map
+        for config_map in plan.kubernetes("ConfigMap")
+        if config_map["metadata"].get("labels", {}).get("grafana_dashboard") == "1"
+    ]
+    [dashboard] = [json.loads(document) for document in config_map["data"].values()]
+    return [target["expr"] for panel in dashboard["panels"] for target in panel["targets"]]
+
+
+def test_every_dashboard_query_on_the_service_s_series_finds_them(
+    plans: dict[str, Plan], scraped: Scraped
+) -> None:
+    """The dashboard filters on the labels Prometheus really stores, as the canary does:
+    each of its service queries answers from the scraped canaries."""
+    queries = [
+        query
+        for query in dashboard_queries(plans["dev"])
+        if any(series in query for series in SERVICE_SERIES)
+    ]
+    assert len(queries) >= 6
+    empty = [query for query in queries if not scraped.prometheus.query(query)]
+    assert empty == []
 
 
 def test_analysis_load_sends_enough_requests_for_every_measurement(plan: Plan) -> None:

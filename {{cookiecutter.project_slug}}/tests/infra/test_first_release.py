@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from first_release_run import FIRST_RELEASE_LABEL, analysis_run
+
 from tests.infra.conftest import Plan
 from tests.infra.crd_schemas import load_schemas, violations
 
