@@ -60,9 +60,11 @@ CAUSES = (
     ),
     Cause(
         "missing",
-        ("(NotFound)", "not found"),
+        # No such Rollout, or no Rollout kind yet: a new cluster before Argo Rollouts.
+        ("(NotFound)", "not found", "doesn't have a resource type"),
         "The Rollout does not exist. Delivery creates it with the first release "
-        '(README, "Deliver"); if it existed, something deleted it: run delivery again.',
+        '(README, "The first release"); if it existed, something deleted it: run '
+        "delivery again.",
     ),
 )
 

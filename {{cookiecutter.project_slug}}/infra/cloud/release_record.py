@@ -59,13 +59,14 @@ def released_image(config: EnvironmentConfig) -> str | None:
     """The cluster layer's part: the recorded image, or None before the first release.
     Read while the program runs (previews included), so whether the service exists is
     known before anything is declared."""
-    value = aws.ssm.get_parameter(name=parameter_name(config.project, config.environment)).value
+    name = parameter_name(config.project, config.environment)
+    value = aws.ssm.get_parameter(name=name).value
     if value == NO_RELEASE:
         return None
     if not RELEASED_IMAGE.match(value):
-        name = parameter_name(config.project, config.environment)
         raise ValueError(
             f"{name} holds {value!r}, not an image reference "
-            "(<registry>/<repository>@sha256:<digest>); delivery writes it (README, 'Deliver')"
+            "(<registry>/<repository>@sha256:<digest>); delivery writes it "
+            '(README, "The first release")'
         )
     return value

@@ -68,7 +68,7 @@ def build(config: ClusterLayerConfig) -> None:
         pulumi.export("serviceUrl", workload.url)
     else:
         # Before the first release the registry is empty: the first delivery records its
-        # image and applies this layer again (README, "Deliver").
+        # image and applies this layer again (README, "The first release").
         record = parameter_name(config.project, config.environment)
         pulumi.log.info(
             f"{record} records no release yet: the service's objects come with the first delivery"

@@ -31,6 +31,12 @@ def test_each_failure_is_told_apart(cause: str, output: str) -> None:
     assert found.name == cause
 
 
+def test_a_cluster_without_argo_rollouts_yet_is_a_first_release_too() -> None:
+    """A new cluster whose layer was never applied: the first release applies it."""
+    output = 'error: the server doesn\'t have a resource type "rollout"'
+    assert explain(output).name == "missing"
+
+
 def test_a_refused_role_inside_the_namespace_is_unauthorized_too() -> None:
     output = (
         'Error from server (Forbidden): rollouts.argoproj.io "iris-classifier" is forbidden: '
