@@ -3,7 +3,7 @@
 Reads the `pulumi stack output --json` of the bootstrap stack, of one AWS-layer stack
 (dev or prod) and, once it has been applied, of that environment's cluster layer. Creates
 the GitHub environment the stack's roles trust if it is missing (deployable from main
-only), then runs
+only; production with you as its required reviewer where the plan allows), then runs
 `gh variable set` for each variable the workflows read. With --dry-run it prints the
 commands instead, and creates nothing.
 """
@@ -37,6 +37,12 @@ RUNNER_PREFIX_VARIABLE = "RUNNER_PROJECT_PREFIX"
 # production and infra.yml applies its cluster layer only once it is listed here.
 PROVISIONED_VARIABLE = "DEPLOY_ENVIRONMENTS"
 DELIVERY_ORDER = ("staging", "production")
+REVIEWED_ENVIRONMENTS = frozenset({"production"})
+NO_REVIEWERS = (
+    "warning: GitHub refused required reviewers for {environment!r}: this plan has none for "
+    "a private repository, so its deliveries will not wait for approval. Created it without "
+    '(README, "GitHub plans").'
+)
 NO_ENVIRONMENTS = (
     "GitHub refused to create the environment {environment!r}. Delivery needs GitHub "
     "environments: a public repository, or a private one on GitHub Pro, Team or Enterprise "
@@ -126,23 +132,22 @@ def environment_path(environment: str) -> str:
     return f"repos/{{owner}}/{{repo}}/environments/{environment}"
 
 
+def environment_settings(reviewer: int | str | None) -> dict:
+    """Deployable from main only: the environment's roles trust any job that names it, so
+    no other branch may. With a reviewer, its deliveries wait for that person."""
+    settings: dict = {
+        "deployment_branch_policy": {"protected_branches": False, "custom_branch_policies": True}
+    }
+    if reviewer is not None:
+        settings["reviewers"] = [{"type": "User", "id": reviewer}]
+    return settings
+
+
 def create_environment_commands(environment: str) -> list[list[str]]:
-    """The environment, deployable from main only: its roles trust any job that names it,
-    so no other branch may."""
+    """The environment (its settings on standard input), then its branch policy: main."""
     path = environment_path(environment)
     return [
-        [
-            "gh",
-            "api",
-            "--method",
-            "PUT",
-            path,
-            "-F",
-            "deployment_branch_policy[protected_branches]=false",
-            "-F",
-            "deployment_branch_policy[custom_branch_policies]=true",
-            "--silent",
-        ],
+        ["gh", "api", "--method", "PUT", path, "--input", "-", "--silent"],
         [
             "gh",
             "api",
@@ -158,6 +163,31 @@ def create_environment_commands(environment: str) -> list[list[str]]:
     ]
 
 
+def current_user_id() -> int:
+    lookup = ["gh", "api", "user", "--jq", ".id"]
+    return int(subprocess.run(lookup, capture_output=True, text=True, check=True).stdout)
+
+
+def create_environment(environment: str, dry_run: bool) -> None:
+    """Production's first required reviewer is whoever sets it up; where the plan has no
+    required reviewers (README, "GitHub plans") it is created without, and says so."""
+    put, branch_policy = create_environment_commands(environment)
+    reviewer = None
+    if environment in REVIEWED_ENVIRONMENTS:
+        reviewer = "<your GitHub user id>" if dry_run else current_user_id()
+    try:
+        try:
+            run(put, dry_run, environment_settings(reviewer))
+        except subprocess.CalledProcessError:
+            if reviewer is None:
+                raise
+            print(NO_REVIEWERS.format(environment=environment))
+            run(put, dry_run, environment_settings(None))
+        run(branch_policy, dry_run)
+    except subprocess.CalledProcessError:
+        raise SystemExit(NO_ENVIRONMENTS.format(environment=environment)) from None
+
+
 def environment_exists(environment: str) -> bool:
     """Checked first, so that an existing environment's protection rules stay untouched."""
     lookup = ["gh", "api", environment_path(environment), "--silent"]
@@ -168,10 +198,12 @@ def read_outputs(path: Path | None) -> dict:
     return json.loads(path.read_text()) if path else {}
 
 
-def run(command: list[str], dry_run: bool) -> None:
-    print(shlex.join(command))
+def run(command: list[str], dry_run: bool, body: dict | None = None) -> None:
+    """Print the command (with the body it reads from standard input), then run it."""
+    body_text = json.dumps(body) if body is not None else None
+    print(shlex.join(command) + (f" <<< {shlex.quote(body_text)}" if body_text else ""))
     if not dry_run:
-        subprocess.run(command, check=True)
+        subprocess.run(command, check=True, input=body_text, text=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -191,11 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     current = "" if arguments.dry_run else current_repository_variable(PROVISIONED_VARIABLE)
     repository[PROVISIONED_VARIABLE] = provisioned_environments(current, github_environment)
     if arguments.dry_run or not environment_exists(github_environment):
-        try:
-            for command in create_environment_commands(github_environment):
-                run(command, arguments.dry_run)
-        except subprocess.CalledProcessError:
-            raise SystemExit(NO_ENVIRONMENTS.format(environment=github_environment)) from None
+        create_environment(github_environment, arguments.dry_run)
     for command in set_commands(environment, github_environment) + set_commands(repository):
         run(command, arguments.dry_run)
     return 0

@@ -1,6 +1,7 @@
 """The stacks' outputs become the variables of their GitHub environment and repository."""
 
 import json
+import shlex
 import subprocess
 from pathlib import Path
 
@@ -136,8 +137,12 @@ def test_a_dry_run_prints_every_command_and_runs_none(
 
     printed = capsys.readouterr().out.splitlines()
     environment = "'repos/{owner}/{repo}/environments/production"
-    assert printed[0].startswith(f"gh api --method PUT {environment}' ")
-    assert "deployment_branch_policy[custom_branch_policies]=true" in printed[0]
+    assert printed[0].startswith(f"gh api --method PUT {environment}' --input - --silent <<< ")
+    settings = json.loads(shlex.split(printed[0].split(" <<< ", 1)[1])[0])
+    assert settings == {
+        "deployment_branch_policy": {"protected_branches": False, "custom_branch_policies": True},
+        "reviewers": [{"type": "User", "id": "<your GitHub user id>"}],
+    }
     assert printed[1].startswith(f"gh api --method POST {environment}/deployment-branch-policies'")
     assert "name=main" in printed[1]
     assert [line.split()[3] for line in printed[2:]] == [
@@ -155,24 +160,93 @@ def test_a_dry_run_prints_every_command_and_runs_none(
     ]
 
 
+class FakeGitHub:
+    """Answers gh as GitHub would for a repository on a given plan; records each call."""
+
+    def __init__(self, exists: bool = False, reviewers: bool = True, environments: bool = True):
+        self.exists, self.reviewers, self.environments = exists, reviewers, environments
+        self.ran: list[tuple[list[str], dict | None]] = []
+
+    def __call__(self, command: list[str], **options: object) -> subprocess.CompletedProcess:
+        body = json.loads(options["input"]) if options.get("input") else None
+        self.ran.append((command, body))
+        if command[:3] == ["gh", "api", "user"]:
+            return subprocess.CompletedProcess(command, 0, stdout="4242\n")
+        if command[:3] == ["gh", "variable", "get"]:
+            return subprocess.CompletedProcess(command, 0, stdout='["staging"]\n')
+        if "--method" in command:
+            refused = not self.environments or (body and "reviewers" in body and not self.reviewers)
+            if refused:
+                raise subprocess.CalledProcessError(1, command)
+            return subprocess.CompletedProcess(command, 0)
+        lookup = command[:2] == ["gh", "api"]
+        return subprocess.CompletedProcess(command, 0 if self.exists or not lookup else 1)
+
+    def environment_settings(self) -> list[dict | None]:
+        return [body for command, body in self.ran if "PUT" in command]
+
+    def variables(self) -> dict[str, str]:
+        return {
+            command[3]: command[-1]
+            for command, _ in self.ran
+            if command[:3] == ["gh", "variable", "set"]
+        }
+
+
 @pytest.mark.parametrize("exists", [True, False], ids=["existing", "missing"])
 def test_the_environment_is_created_only_when_missing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exists: bool
 ) -> None:
-    ran = []
-
-    def fake_run(command: list[str], **options: object) -> subprocess.CompletedProcess[str]:
-        ran.append(command)
-        lookup = command[:2] == ["gh", "api"] and "--method" not in command
-        return subprocess.CompletedProcess(command, 0 if exists or not lookup else 1)
-
-    monkeypatch.setattr(github_variables.subprocess, "run", fake_run)
+    github = FakeGitHub(exists=exists)
+    monkeypatch.setattr(github_variables.subprocess, "run", github)
 
     assert main(arguments(tmp_path)) == 0
 
-    created = [command for command in create_environment_commands("production") if command in ran]
+    commands = [command for command, _ in github.ran]
+    created = [
+        command for command in create_environment_commands("production") if command in commands
+    ]
     assert len(created) == (0 if exists else 2)
-    assert sum(command[:3] == ["gh", "variable", "set"] for command in ran) == 10
+    assert len(github.variables()) == 10
+    assert github.variables()["DEPLOY_ENVIRONMENTS"] == '["staging", "production"]'
+
+
+def test_production_waits_for_whoever_set_it_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    github = FakeGitHub()
+    monkeypatch.setattr(github_variables.subprocess, "run", github)
+
+    assert main(arguments(tmp_path)) == 0
+    [settings] = github.environment_settings()
+    assert settings["reviewers"] == [{"type": "User", "id": 4242}]
+    assert settings["deployment_branch_policy"]["custom_branch_policies"] is True
+
+
+def test_on_a_plan_without_required_reviewers_production_is_created_without_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A private repository on GitHub Pro or Team: environments, but no required reviewers."""
+    github = FakeGitHub(reviewers=False)
+    monkeypatch.setattr(github_variables.subprocess, "run", github)
+
+    assert main(arguments(tmp_path)) == 0
+    with_reviewer, without = github.environment_settings()
+    assert "reviewers" in with_reviewer and "reviewers" not in without
+    assert "its deliveries will not wait for approval" in capsys.readouterr().out
+
+
+def test_staging_gets_no_reviewer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    github = FakeGitHub()
+    monkeypatch.setattr(github_variables.subprocess, "run", github)
+    staging = {**AWS, "githubEnvironment": "staging", "runnerProject": "iris-classifier-staging"}
+    command = ["--stack", "dev", "--bootstrap", written(tmp_path, "bootstrap", BOOTSTRAP)]
+    command += ["--aws", written(tmp_path, "dev", staging)]
+
+    assert main(command) == 0
+    [settings] = github.environment_settings()
+    assert "reviewers" not in settings
+    assert not any(command[:3] == ["gh", "api", "user"] for command, _ in github.ran)
 
 
 @pytest.mark.parametrize(
@@ -196,13 +270,7 @@ def test_a_repository_without_environments_is_told_which_plans_have_them(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A private repository on GitHub Free has no environments: creating one fails."""
-
-    def fake_run(command: list[str], **options: object) -> subprocess.CompletedProcess[str]:
-        if "--method" in command:
-            raise subprocess.CalledProcessError(1, command)
-        return subprocess.CompletedProcess(command, 1)
-
-    monkeypatch.setattr(github_variables.subprocess, "run", fake_run)
+    monkeypatch.setattr(github_variables.subprocess, "run", FakeGitHub(environments=False))
 
     with pytest.raises(SystemExit, match="GitHub Pro, Team or Enterprise Cloud"):
         main(arguments(tmp_path))
