@@ -118,9 +118,16 @@ def test_each_delivery_runs_in_its_github_environment_one_at_a_time_never_cancel
         "group": "deliver-${{ inputs.environment }}",
         "cancel-in-progress": False,
     }
-    # The build is staging's: its role, its registry, its queue.
+    # The build is staging's: its role, its registry.
     assert build_job()["environment"]["name"] == "staging"
-    assert build_job()["concurrency"] == {"group": "deliver-staging", "cancel-in-progress": False}
+
+
+def test_pushes_are_delivered_one_at_a_time_in_order() -> None:
+    """A newer push waits for the run before it; only a run not started yet is replaced."""
+    assert workflow("deploy")["concurrency"] == {"group": "deploy", "cancel-in-progress": False}
+    # Only the deploy job queues per environment too (with infra.yml's up and rollback):
+    # a pending build there could be replaced by an older run's deploy.
+    assert "concurrency" not in build_job()
 
 
 def test_production_s_reviewers_approve_once() -> None:
