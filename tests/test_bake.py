@@ -121,6 +121,7 @@ TEST_FILES = [
             "__init__",
             "conftest",
             "crd_schemas",
+            "test_alb_routes",
             "test_alert_rules",
             "test_canary_analysis",
             "test_canary_analysis_rehearsal",

@@ -21,6 +21,9 @@ RETENTION = "15d"
 SCRAPE_INTERVAL = "15s"
 # Grafana's dashboard sidecar loads ConfigMaps carrying this label (chart default).
 DASHBOARD_LABEL = {"grafana_dashboard": "1"}
+# Samples one scrape of a service pod may hold (tests/infra/test_alb_routes.py measures
+# a pod's real count against it).
+SAMPLE_LIMIT = 1000
 PUSHGATEWAY_NAME = "prometheus-pushgateway"
 PUSHGATEWAY_PORT = 9091
 # The label the chart gives the Pushgateway's pods (its chart name), for NetworkPolicies.
@@ -121,6 +124,10 @@ class Monitoring(pulumi.ComponentResource):
                 "selector": {"matchLabels": {"app.kubernetes.io/name": config.project}},
                 # The canary analysis tells canary from stable pods by this label.
                 "podTargetLabels": ["rollouts-pod-template-hash"],
+                # A pod exports about 140 samples; one with many times that (series a
+                # flood of odd requests created) is refused whole and shows as down,
+                # instead of filling Prometheus.
+                "sampleLimit": SAMPLE_LIMIT,
                 "podMetricsEndpoints": [
                     {
                         "port": "http",

@@ -34,6 +34,9 @@ from .service_pod import (
 )
 from .stack_config import ClusterLayerConfig
 
+# The only paths the ALB forwards, each exactly: it answers every other one itself (404),
+# so /metrics, the probes, Swagger UI and made-up paths never reach a pod from outside.
+ALB_ROUTES = ("/predict", "/docs.json")
 SERVICE_PORT = 80
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 CPU_TARGET_PERCENT = 70
@@ -196,8 +199,8 @@ class ServiceWorkload(pulumi.ComponentResource):
             "http": {
                 "paths": [
                     {
-                        "path": "/",
-                        "pathType": "Prefix",
+                        "path": route,
+                        "pathType": "Exact",
                         # Argo Rollouts writes the weighted forward action into annotations.
                         "backend": {
                             "service": {
@@ -206,6 +209,7 @@ class ServiceWorkload(pulumi.ComponentResource):
                             }
                         },
                     }
+                    for route in ALB_ROUTES
                 ]
             }
         }

@@ -101,6 +101,12 @@ def scrape_configs(monitor: dict[str, Any], pods: list[Pod], interval: str) -> l
                 "honor_labels": endpoint.get("honorLabels", False),
                 "metrics_path": endpoint.get("path", "/metrics"),
                 "scrape_interval": interval,
+                # The operator copies the monitor's limit into every job it generates.
+                **(
+                    {"sample_limit": monitor["spec"]["sampleLimit"]}
+                    if "sampleLimit" in monitor["spec"]
+                    else {}
+                ),
                 "static_configs": [
                     {"targets": [pod.address], "labels": labels}
                     for pod, labels in targets

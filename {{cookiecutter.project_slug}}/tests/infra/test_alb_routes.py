@@ -1,0 +1,79 @@
+"""What reaches a pod from outside: the ALB forwards the service's own routes only, each
+exactly, and answers every other path itself; Prometheus refuses a pod whose scrape holds
+far more samples than a pod exports. Checked on the rendered Ingress and PodMonitor, and
+against a real server started for this module alone (so its metrics are this module's)."""
+
+from collections.abc import Iterator
+
+import bentoml
+import httpx
+import pytest
+
+from cloud.monitoring import SAMPLE_LIMIT
+from cloud.service_workload import ALB_ROUTES
+
+from harness.local_service import LocalService, running
+from tests.infra.conftest import Plan
+from tests.server_settings import API_KEY, SERVICE
+
+RECORD = {
+    "sepal_length_cm": 5.1,
+    "sepal_width_cm": 3.5,
+    "petal_length_cm": 1.4,
+    "petal_width_cm": 0.2,
+}
+
+
+@pytest.fixture(scope="module")
+def fresh_server(
+    stored_model: bentoml.Model, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LocalService]:
+    log = tmp_path_factory.mktemp("alb-routes") / "server.log"
+    with running(SERVICE, log, settings={"SERVICE_API_KEY": API_KEY}) as server:
+        yield server
+
+
+def test_the_alb_forwards_exactly_the_service_s_public_routes(plan: Plan) -> None:
+    [ingress] = plan.kubernetes("Ingress")
+    paths = [path for rule in ingress["spec"]["rules"] for path in rule["http"]["paths"]]
+
+    assert [(path["path"], path["pathType"]) for path in paths] == [
+        (route, "Exact") for route in ALB_ROUTES
+    ]
+    assert not {"/", "/metrics", "/livez", "/readyz"} & set(ALB_ROUTES)
+    # No default backend: the load balancer controller answers everything else with 404.
+    assert "defaultBackend" not in ingress["spec"]
+
+
+def test_every_route_the_alb_forwards_is_one_the_service_answers(
+    fresh_server: LocalService,
+) -> None:
+    with httpx.Client(
+        base_url=fresh_server.url, headers={"Authorization": f"Bearer {API_KEY}"}
+    ) as client:
+        answers = {
+            "/predict": client.post("/predict", json={"records": [RECORD]}).status_code,
+            "/docs.json": client.get("/docs.json").status_code,
+        }
+    assert set(answers) == set(ALB_ROUTES)
+    assert answers == {route: 200 for route in ALB_ROUTES}
+
+
+def test_a_pod_s_samples_leave_room_under_the_podmonitor_s_limit(
+    plan: Plan, fresh_server: LocalService
+) -> None:
+    [monitor] = plan.kubernetes("PodMonitor")
+    with httpx.Client(
+        base_url=fresh_server.url, headers={"Authorization": f"Bearer {API_KEY}"}
+    ) as client:
+        for _ in range(20):
+            client.post("/predict", json={"records": [RECORD]})
+        for bad in ({}, {"records": []}, {"records": [{**RECORD, "sepal_length_cm": -1}]}):
+            client.post("/predict", json=bad)
+        client.post("/predict", json={"records": [RECORD]}, headers={"Authorization": "x"})
+        text = client.get("/metrics").text
+    samples = [line for line in text.splitlines() if line and not line.startswith("#")]
+
+    assert monitor["spec"]["sampleLimit"] == SAMPLE_LIMIT
+    # Every status and route a client can reach has been answered: four times over fits.
+    assert 4 * len(samples) <= SAMPLE_LIMIT, len(samples)
