@@ -90,6 +90,18 @@ def test_non_finite_number_is_400_naming_the_field(client: httpx.Client, literal
     assert response.json()["detail"][0]["loc"] == ["records", 0, "sepal_length_cm"]
 
 
+def test_a_number_float32_would_turn_into_zero_is_400_naming_the_field(
+    client: httpx.Client,
+) -> None:
+    """1e-320 is above zero, but the model reads 32-bit floats: it would see 0.0."""
+    text = json.dumps({"records": [VALID]}).replace("5.1", "1e-320")
+    response = client.post("/predict", content=text, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    [problem] = response.json()["detail"]
+    assert problem["loc"] == ["records", 0, "sepal_length_cm"]
+    assert "32-bit float" in problem["msg"]
+
+
 def test_malformed_json_is_400(client: httpx.Client) -> None:
     response = client.post(
         "/predict", content=b'{"records": [', headers={"Content-Type": "application/json"}

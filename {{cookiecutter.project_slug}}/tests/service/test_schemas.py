@@ -35,7 +35,7 @@ def test_every_feature_is_mapped_to_a_training_column() -> None:
 
 @pytest.mark.parametrize(
     "bad_value",
-    [None, "5.1", True, math.nan, math.inf, -math.inf, 0, -1.0, 100.5, [5.1]],
+    [None, "5.1", True, math.nan, math.inf, -math.inf, 0, -1.0, 100.5, [5.1], 1e-320, 1e-39],
     ids=[
         "null",
         "string",
@@ -47,6 +47,8 @@ def test_every_feature_is_mapped_to_a_training_column() -> None:
         "negative",
         "too-large",
         "list",
+        "zero-in-float32",
+        "subnormal-in-float32",
     ],
 )
 def test_bad_feature_value_is_rejected_naming_the_field(bad_value: object) -> None:
