@@ -19,6 +19,7 @@ as before the first release. Any other invoke needs AWS, so the plan fails on it
 import argparse
 import contextlib
 import json
+import logging
 import runpy
 import sys
 from pathlib import Path
@@ -134,6 +135,18 @@ class RecordingMocks(pulumi.runtime.Mocks):
         )
 
 
+def program_log() -> logging.Logger:
+    """What the program logs (pulumi.log.info, .warn) printed as `pulumi up` shows it."""
+    log = logging.getLogger("pulumi-program")
+    if not log.handlers:
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        log.propagate = False
+    return log
+
+
 def resource_key(resource: pulumi.Resource) -> str:
     """How resources.json names a resource: `<type>::<name>`."""
     return f"{resource._type}::{resource._name}"
@@ -195,7 +208,9 @@ def run_program(
         plans,
         released_image or placeholder_image(project, config),
     )
-    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False)
+    pulumi.runtime.set_mocks(
+        mocks, project=project, stack=stack, preview=False, logger=program_log()
+    )
     pulumi.runtime.register_stack_transformation(lambda args: mocks.record_options(args))
     sys.path.insert(0, str(INFRA))
     try:

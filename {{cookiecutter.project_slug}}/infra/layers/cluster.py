@@ -20,6 +20,11 @@ from cloud.secrets import Secrets, SecretsOperator
 from cloud.service_workload import ServiceWorkload
 from cloud.stack_config import ClusterLayerConfig
 
+PLAIN_HTTP = (
+    "the service's load balancer listens on plain HTTP (no domainName and certificateArn): "
+    "API keys cross the VPC in clear text. Set both for HTTPS (README, 'Canary delivery')."
+)
+
 
 def build(config: ClusterLayerConfig) -> None:
     # Read first: a record that is not an image stops the program before anything changes.
@@ -74,6 +79,8 @@ def build(config: ClusterLayerConfig) -> None:
             f"{record} records no release yet: the service's objects come with the first delivery"
         )
 
+    if not config.certificate_arn:
+        pulumi.log.warn(PLAIN_HTTP)
     pulumi.export("appNamespace", namespace.name)
     pulumi.export("apiKeysKubernetesSecret", secrets.kubernetes_secret_name)
     pulumi.export("grafanaAdminPassword", monitoring_stack.grafana_admin_password)

@@ -3,7 +3,7 @@ that lets pods leave the load balancer before they stop."""
 
 import pytest
 
-from tests.infra.conftest import Plan
+from tests.infra.conftest import Plan, run_plan
 
 
 def rollout(plan: Plan) -> dict:
@@ -276,3 +276,24 @@ def test_the_service_keeps_idle_connections_open_longer_than_the_load_balancer(p
     assert container(plan)["args"][0] == "serve"
     assert int(arguments["timeout-keep-alive"]) > idle_timeout
     assert int(arguments["timeout-graceful-shutdown"]) == request_timeout
+
+
+PLAIN_HTTP_WARNING = "WARNING: the service's load balancer listens on plain HTTP"
+
+
+def test_a_stack_that_serves_plain_http_says_so_when_planned(
+    stacks: dict[str, Plan], plan_root
+) -> None:
+    """The same warning `pulumi preview` and `pulumi up` print (pulumi.log.warn)."""
+    plain = run_plan("dev-cluster", plan_root / "plain-http")
+    with_certificate = run_plan(
+        "dev-cluster",
+        plan_root / "https",
+        "domainName=api.example.com",
+        f"certificateArn=arn:aws:acm:{stacks['dev'].region}:123456789012:certificate/0a1b2c3d",
+    )
+
+    assert plain.returncode == with_certificate.returncode == 0
+    assert PLAIN_HTTP_WARNING in plain.stdout
+    assert "API keys cross the VPC in clear text" in plain.stdout
+    assert PLAIN_HTTP_WARNING not in with_certificate.stdout
