@@ -28,11 +28,10 @@ MASTER_PORT = 5557
 IMAGE_DIGEST_SKIP = {"checkov.io/skip1": "CKV_K8S_43=public image pinned by version tag"}
 
 
-def load_test_labels(config: ClusterLayerConfig, role: str = "gate") -> dict[str, str]:
-    return {
-        "app.kubernetes.io/name": f"{config.project}-load-test",
-        "app.kubernetes.io/component": role,
-    }
+def load_test_labels(config: ClusterLayerConfig) -> dict[str, str]:
+    """Every load-test pod's, whatever its role (the gate, the analysis load, a
+    distributed run's master and workers): the NetworkPolicies select them all by it."""
+    return {"app.kubernetes.io/name": f"{config.project}-load-test"}
 
 
 def files_name(config: ClusterLayerConfig) -> str:

@@ -28,11 +28,38 @@ PUSHGATEWAY_NAME = "prometheus-pushgateway"
 PUSHGATEWAY_PORT = 9091
 # The label the chart gives the Pushgateway's pods (its chart name), for NetworkPolicies.
 PUSHGATEWAY_POD_LABELS = {"app.kubernetes.io/name": PUSHGATEWAY_NAME}
+# The operator's labels on the Prometheus pods, as the chart's own Service selects them
+# (kube-prometheus-stack 88.3.0, templates/prometheus/service.yaml).
+PROMETHEUS_POD_LABELS = {
+    "app.kubernetes.io/name": "prometheus",
+    "operator.prometheus.io/name": "kube-prometheus-stack-prometheus",
+}
 
 
-def pushgateway_values() -> dict:
+def prometheus_pods() -> dict:
+    """A NetworkPolicy peer: the Prometheus pods, from any namespace's policy."""
+    return {
+        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": NAMESPACE}},
+        "podSelector": {"matchLabels": PROMETHEUS_POD_LABELS},
+    }
+
+
+def pushgateway_values(app_namespace: str, pushers: dict[str, str]) -> dict:
     return {
         "fullnameOverride": PUSHGATEWAY_NAME,
+        # Anyone who can push can overwrite the drift job's results: only the drift job
+        # may, and Prometheus may scrape (the chart's own policy, on its port).
+        "networkPolicy": {
+            "customSelectors": [
+                {
+                    "namespaceSelector": {
+                        "matchLabels": {"kubernetes.io/metadata.name": app_namespace}
+                    },
+                    "podSelector": {"matchLabels": pushers},
+                },
+                prometheus_pods(),
+            ]
+        },
         # Prometheus keeps the pushed `job` and `namespace` labels instead of the
         # Pushgateway pod's: the alert rules select the app's namespace.
         "serviceMonitor": {"enabled": True, "namespace": NAMESPACE, "honorLabels": True},
@@ -55,8 +82,10 @@ class MonitoringStack(pulumi.ComponentResource):
         name: str,
         config: ClusterLayerConfig,
         cluster: ClusterConnection,
+        pushers: dict[str, str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """`pushers`: the labels of the pods that may push to the Pushgateway."""
         super().__init__(component_type(config, "MonitoringStack"), name, None, opts)
         grafana_password = random.RandomPassword(
             f"{name}-grafana-admin",
@@ -90,7 +119,7 @@ class MonitoringStack(pulumi.ComponentResource):
             f"{name}-pushgateway",
             helm_charts.PROMETHEUS_PUSHGATEWAY,
             NAMESPACE,
-            pushgateway_values(),
+            pushgateway_values(config.app_namespace, pushers),
             cluster.provider,
             self,
             depends_on=[chart],

@@ -1,6 +1,9 @@
 """Who may talk to whom in the app namespace (enforced by the VPC CNI's network policy
-agent): the service accepts its port from the VPC (the ALB sends straight to pod IPs),
-from Prometheus and from the load-test gate, and calls out to nothing but DNS."""
+agent). Nothing, unless a policy says so: the namespace denies all traffic by default.
+The service accepts its port from the VPC (the ALB sends straight to pod IPs), from
+Prometheus and from the load-test pods, and calls out to nothing but DNS; the load-test
+pods reach the service, and a distributed run's workers its master. The drift job's own
+policy is in drift_job.py, the Pushgateway's in monitoring.py."""
 
 from typing import Any
 
@@ -10,11 +13,11 @@ import pulumi_kubernetes as kubernetes
 from .app_namespace import AppNamespace
 from .cluster_connection import ClusterConnection
 from .load_test_pods import MASTER_PORT
+from .monitoring import prometheus_pods
 from .service_pod import PORT, labels
 from .stack_config import ClusterLayerConfig
 
 DNS = [{"protocol": protocol, "port": 53} for protocol in ("UDP", "TCP")]
-MONITORING_NAMESPACE = "monitoring"
 
 
 def only_dns() -> list[dict[str, Any]]:
@@ -45,6 +48,13 @@ def create_network_policies(
     )
     service_port = [{"protocol": "TCP", "port": PORT}]
     master_port = [{"protocol": "TCP", "port": MASTER_PORT}]
+    # Every pod, in and out: a pod no other policy selects can do nothing.
+    kubernetes.networking.v1.NetworkPolicy(
+        f"{name}-default-deny",
+        metadata={"name": "default-deny", "namespace": namespace.name},
+        spec={"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
+        opts=options,
+    )
     kubernetes.networking.v1.NetworkPolicy(
         f"{name}-service",
         metadata={"name": config.project, "namespace": namespace.name},
@@ -55,11 +65,7 @@ def create_network_policies(
                 {
                     "from": [
                         {"ipBlock": {"cidr": cluster.vpc_cidr}},
-                        {
-                            "namespaceSelector": {
-                                "matchLabels": {"kubernetes.io/metadata.name": MONITORING_NAMESPACE}
-                            }
-                        },
+                        prometheus_pods(),
                         {"podSelector": {"matchLabels": load_test_labels}},
                     ],
                     "ports": service_port,

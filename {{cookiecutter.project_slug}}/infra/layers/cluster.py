@@ -9,7 +9,7 @@ import pulumi
 from cloud.app_namespace import AppNamespace
 from cloud.argo_rollouts import ArgoRollouts
 from cloud.cluster_connection import ClusterConnection
-from cloud.drift_job import DriftJob
+from cloud.drift_job import DriftJob, drift_job_labels
 from cloud.github_deploy import DeployerRole
 from cloud.karpenter import Karpenter
 from cloud.load_balancer_controller import LoadBalancerController
@@ -34,7 +34,9 @@ def build(config: ClusterLayerConfig) -> None:
     load_balancer_controller = LoadBalancerController("load-balancer-controller", config, cluster)
     argo_rollouts = ArgoRollouts("argo-rollouts", config, cluster)
     secrets_operator = SecretsOperator("secrets-operator", config, cluster)
-    monitoring_stack = MonitoringStack("monitoring-stack", config, cluster)
+    monitoring_stack = MonitoringStack(
+        "monitoring-stack", config, cluster, pushers=drift_job_labels(config)
+    )
     namespace = AppNamespace(
         "app",
         config,

@@ -104,7 +104,7 @@ def test_analysis_load_pods_are_admitted_by_the_network_policies(plan: Plan) -> 
     )["provider"]["job"]["spec"]
     pod_labels = job["template"]["metadata"]["labels"]
     policies = {p["metadata"]["name"]: p for p in plan.kubernetes("NetworkPolicy")}
-    [service] = [p for p in policies.values() if "ipBlock" in str(p["spec"]["ingress"])]
+    [service] = [p for p in policies.values() if "ipBlock" in str(p["spec"].get("ingress"))]
     admitted = [
         peer["podSelector"]["matchLabels"]
         for rule in service["spec"]["ingress"]

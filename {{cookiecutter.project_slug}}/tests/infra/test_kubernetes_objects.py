@@ -62,7 +62,8 @@ def test_plan_writes_every_kubernetes_object_as_yaml(plan: Plan) -> None:
         "Rollout",
         "HorizontalPodAutoscaler",
     ]
-    service += ["NetworkPolicy", "NetworkPolicy", "Service", "CronJob", "CronJob"]
+    # Default deny, the service's and the load tests' policies.
+    service += ["NetworkPolicy"] * 3 + ["Service", "CronJob", "CronJob"]
     # The hourly drift job and who it may talk to.
     service += ["CronJob", "NetworkPolicy"]
     analysis = ["ConfigMap", "AnalysisTemplate", "AnalysisTemplate", "PodDisruptionBudget"]
