@@ -6,6 +6,10 @@ nothing of the probes' plain-text bodies or of /readyz answering 503 until warm-
 Every correction below is read from the code that produces the behaviour, so the
 document cannot drift from it; tests/service/test_api_contract.py runs Schemathesis
 against the served document to prove it.
+
+It is published (through the load balancer too), so it names nothing a client has no use
+for: not the framework or its version (BentoML's description, contact and `x-bentoml-*`
+markers go), nor the server's setting names.
 """
 
 import copy
@@ -26,18 +30,29 @@ SECURITY_SCHEME = "apiKey"
 SERVICE_API_MARKER = "x-bentoml-name"
 READINESS_PATH = "/readyz"
 SCHEMA_REFERENCE = "#/components/schemas/{model}"
+# The version of this API's contract (BentoML writes "None"): raise it when a change
+# breaks clients.
+API_VERSION = "1"
+# Operation and document keys that only say how BentoML built the document.
+FRAMEWORK_KEY_PREFIX = "x-bentoml"
+# BentoML's tags, described in the service's own words.
+TAG_DESCRIPTIONS = {
+    "Service APIs": "The model's API.",
+    "Infrastructure": "Probes and metrics, for the platform.",
+}
 
 
+# BentoML also sends a documentation `url` with each problem; clients need not read it.
 class ValidationProblem(BaseModel):
-    """One reason pydantic rejected the body (BentoML also sends a documentation `url`)."""
+    """One reason the body was rejected."""
 
-    type: str = Field(description="pydantic's error type, e.g. missing or greater_than.")
+    type: str = Field(description="pydantic's error type, e.g. missing or greater_than_equal.")
     loc: list[str | int] = Field(description="Where in the body: field names and list indexes.")
     msg: str = Field(description="What is wrong with the value there.")
 
 
 class InvalidRequestBody(ErrorBody):
-    """400: BentoML lists each validation problem; a header the middleware rejects has none."""
+    """400: each problem in the body is listed; a rejected header lists none."""
 
     detail: list[ValidationProblem] = Field(
         default_factory=list, description="Every problem found in the body."
@@ -48,18 +63,29 @@ def corrected_document(generated: dict[str, Any]) -> dict[str, Any]:
     """BentoML's document with the security scheme, the real error answers and content types."""
     document = copy.deepcopy(generated)
     document["openapi"] = OPENAPI_VERSION
+    document["info"] = {
+        "title": generated.get("info", {}).get("title", "API"),
+        "version": API_VERSION,
+    }
+    document["tags"] = [
+        {"name": tag["name"], "description": TAG_DESCRIPTIONS[tag["name"]]}
+        for tag in generated.get("tags", [])
+        if tag["name"] in TAG_DESCRIPTIONS
+    ]
     components = document.setdefault("components", {})
     components.setdefault("schemas", {}).update(error_schemas())
     components["securitySchemes"] = {
         SECURITY_SCHEME: {
             "type": "http",
             "scheme": "bearer",
-            "description": "The service's API key (SERVICE_API_KEY or SERVICE_API_KEY_PREVIOUS).",
+            "description": "An API key of this service, sent as a bearer token.",
         }
     }
     for path, operations in document["paths"].items():
         for operation in operations.values():
             correct_operation(path, operation)
+            for key in [key for key in operation if key.startswith(FRAMEWORK_KEY_PREFIX)]:
+                del operation[key]
     return document
 
 
@@ -81,7 +107,7 @@ def correct_operation(path: str, operation: dict[str, Any]) -> None:
             schema=InvalidRequestBody,
         )
         responses[code(request_limits.TOO_LARGE)] = error_response(
-            request_limits.TOO_LARGE, "The body is larger than SERVICE_MAX_BODY_BYTES."
+            request_limits.TOO_LARGE, "The body is larger than the service accepts."
         )
         responses[code(request_limits.NOT_JSON)] = error_response(
             request_limits.NOT_JSON, "The body is not sent as application/json."
@@ -114,7 +140,7 @@ def traffic_responses() -> dict[str, Any]:
     return {
         code(refused): error_response(
             refused,
-            "More requests in flight than SERVICE_MAX_CONCURRENCY.",
+            "More requests in flight than the service takes at once; retry after a second.",
             headers=retry_after_header(),
         ),
         **{

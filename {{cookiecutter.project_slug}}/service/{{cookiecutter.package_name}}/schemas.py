@@ -7,25 +7,19 @@ an example each) and map the columns of your training data to it in `dataset.py`
 from typing import Annotated
 
 import numpy as np
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from .settings import ServiceSettings
 
 LIMITS = ServiceSettings.from_environment()
-# The model reads 32-bit floats: a value that is not zero but smaller than this would
-# reach it as 0.0 (or a subnormal the model never saw), a different input than was sent.
+# The model reads 32-bit floats: a positive value below this would reach it as 0.0 (or a
+# subnormal it never saw), another input than the one sent. Declared as a bound, so the
+# OpenAPI document says it too.
 SMALLEST_FLOAT32 = float(np.finfo(np.float32).tiny)
-
-
-def exact_in_float32(value: float) -> float:
-    if value != 0 and abs(value) < SMALLEST_FLOAT32:
-        raise ValueError(f"is too close to zero for a 32-bit float (below {SMALLEST_FLOAT32:.3g})")
-    return value
-
 
 # Measurements in centimetres. Bounds are generous but physical: a negative, zero or
 # absurdly large value is a client bug, not a flower.
-Centimetres = Annotated[float, Field(gt=0, le=100), AfterValidator(exact_in_float32)]
+Centimetres = Annotated[float, Field(gt=0, ge=SMALLEST_FLOAT32, le=100)]
 
 
 class Record(BaseModel):

@@ -18,7 +18,7 @@ from {{ cookiecutter.package_name }}.openapi_document import (
     SECURITY_SCHEME,
     corrected_document,
 )
-from {{ cookiecutter.package_name }}.schemas import PredictRequest
+from {{ cookiecutter.package_name }}.schemas import SMALLEST_FLOAT32, PredictRequest
 from {{ cookiecutter.package_name }}.service import Classifier
 
 # As served: through JSON, which turns BentoML's integer status codes into strings.
@@ -46,6 +46,9 @@ def test_document_declares_the_openapi_version_of_its_json_schema_dialect() -> N
     # pydantic 2's numeric exclusiveMinimum is JSON Schema 2020-12, i.e. OpenAPI 3.1.
     record = DOCUMENT["components"]["schemas"]["Record"]["properties"]["petal_width_cm"]
     assert record["exclusiveMinimum"] == 0
+    # And the smallest positive value a 32-bit float keeps: the document states every
+    # bound the service enforces, or contract tests find a "valid" request refused.
+    assert record["minimum"] == SMALLEST_FLOAT32
 
 
 def test_predictions_require_the_bearer_key_and_document_its_401() -> None:
@@ -105,3 +108,14 @@ def test_validation_errors_as_bentoml_sends_them_match_the_400_schema() -> None:
 def test_generated_document_is_left_unchanged() -> None:
     assert "securitySchemes" not in GENERATED["components"]
     assert "security" not in GENERATED["paths"]["/predict"]["post"]
+
+
+def test_the_published_document_names_neither_the_framework_nor_server_settings() -> None:
+    """It goes out through the load balancer: a client needs the contract, not the
+    framework's version (a map of its known bugs) or the server's setting names."""
+    generated, published = json.dumps(GENERATED), json.dumps(DOCUMENT)
+
+    assert "BentoML" in generated and "bentoml" in generated  # what the correction removes
+    assert "bentoml" not in published.lower()
+    assert "SERVICE_" not in published
+    assert DOCUMENT["info"] == {"title": GENERATED["info"]["title"], "version": "1"}

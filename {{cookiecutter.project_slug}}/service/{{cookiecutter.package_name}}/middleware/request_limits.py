@@ -91,5 +91,5 @@ class RequestLimitsMiddleware:
     def too_large_message(self, size: int) -> str:
         return (
             f"request body of {size} bytes or more exceeds the limit of {self.max_body_bytes} "
-            "bytes (SERVICE_MAX_BODY_BYTES); send fewer records per request"
+            "bytes; send fewer records per request"
         )

@@ -68,7 +68,8 @@ async def test_answers_a_valid_request_with_the_services_response() -> None:
     [
         (
             {"records": [{**RECORD, "petal_width_cm": -1}]},
-            "greater_than",
+            # The bound a 32-bit float needs is checked first (schemas.SMALLEST_FLOAT32).
+            "greater_than_equal",
             ["records", 0, "petal_width_cm"],
         ),
         ({"records": []}, "too_short", ["records"]),
