@@ -26,6 +26,7 @@ PACKAGE_FILES = [
     "middleware/request_context.py",
     "middleware/request_limits.py",
     "middleware/responses.py",
+    "middleware/security_headers.py",
     "model_store.py",
     *(
         f"monitoring/{name}.py"
@@ -93,6 +94,7 @@ TEST_FILES = [
     "service/test_settings.py",
     "service/test_cpu_budget.py",
     "service/test_tuning.py",
+    "service/test_security_headers.py",
     "service/test_shutdown.py",
     "service/test_training.py",
     *(

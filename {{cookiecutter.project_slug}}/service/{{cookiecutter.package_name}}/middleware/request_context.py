@@ -1,4 +1,5 @@
-"""A request id for every request, echoed in the response, and one JSON access line."""
+"""A request id for every request, echoed in the response with the security headers
+(security_headers.py), and one JSON access line."""
 
 import logging
 import re
@@ -8,6 +9,7 @@ import time
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..json_logging import REQUEST_ID, AccessLog
+from .security_headers import SECURITY_HEADERS
 
 access_log = AccessLog(__name__)
 
@@ -44,6 +46,7 @@ class RequestContextMiddleware:
                 message["headers"] = [
                     *message.get("headers", ()),
                     (REQUEST_ID_HEADER, request_id.encode()),
+                    *SECURITY_HEADERS,
                 ]
             await send(message)
 
