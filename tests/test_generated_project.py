@@ -56,7 +56,8 @@ def test_baked_project_passes_its_own_make_test(cookies, python_version: str) ->
     )
 
     output = result.stdout + result.stderr
-    assert result.returncode == 0, output[-5000:]
+    # pytest's report is on stdout; stderr holds uv's install log, which says little.
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-1000:]
     summary = re.search(r"=+ (\d+) passed(?:, [^=]*)? in [\d.]+s", output)
     assert summary, output[-2000:]
     assert " failed" not in summary.group(0)
