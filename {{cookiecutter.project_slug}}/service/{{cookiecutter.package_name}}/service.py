@@ -12,6 +12,7 @@ import bentoml
 import numpy as np
 
 from .json_logging import configure_json_logging
+from .middleware import bounded_metrics
 from .middleware.api_key import ApiKeyMiddleware
 from .middleware.concurrency_limit import ConcurrencyLimitMiddleware
 from .middleware.direct_api import DirectApiMiddleware
@@ -138,6 +139,8 @@ class Classifier:
         )
 
 
+# Before BentoML builds the app: request metrics label unknown paths as one.
+bounded_metrics.install()
 # Outermost first: every request gets an id and an access line, then must find capacity,
 # then must carry a key, then must fit the body limits.
 Classifier.add_asgi_middleware(RequestContextMiddleware)
