@@ -15,7 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import bentoml
 import pytest
+
+from harness.local_service import LocalService, running
+from tests.server_settings import API_KEY, SERVICE
 
 PROJECT = Path(__file__).resolve().parents[2]
 ENVIRONMENTS = ("dev", "prod")
@@ -158,3 +162,13 @@ def plan_variant(stacks: dict[str, Plan], plan_root: Path):
 def plan(request: pytest.FixtureRequest, plans: dict[str, Plan]) -> Iterator[Plan]:
     """Each test using this runs once per environment."""
     yield plans[request.param]
+
+
+@pytest.fixture(scope="module")
+def own_server(
+    stored_model: bentoml.Model, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LocalService]:
+    """A server for one test module alone: its metrics hold that module's requests only."""
+    log = tmp_path_factory.mktemp("own-server") / "server.log"
+    with running(SERVICE, log, settings={"SERVICE_API_KEY": API_KEY}) as server:
+        yield server

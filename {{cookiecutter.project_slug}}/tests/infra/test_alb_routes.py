@@ -3,18 +3,14 @@ exactly, and answers every other path itself; Prometheus refuses a pod whose scr
 far more samples than a pod exports. Checked on the rendered Ingress and PodMonitor, and
 against a real server started for this module alone (so its metrics are this module's)."""
 
-from collections.abc import Iterator
-
-import bentoml
 import httpx
-import pytest
 
 from cloud.monitoring import SAMPLE_LIMIT
 from cloud.service_workload import ALB_ROUTES
 
-from harness.local_service import LocalService, running
+from harness.local_service import LocalService
 from tests.infra.conftest import Plan
-from tests.server_settings import API_KEY, SERVICE
+from tests.server_settings import API_KEY
 
 RECORD = {
     "sepal_length_cm": 5.1,
@@ -22,15 +18,6 @@ RECORD = {
     "petal_length_cm": 1.4,
     "petal_width_cm": 0.2,
 }
-
-
-@pytest.fixture(scope="module")
-def fresh_server(
-    stored_model: bentoml.Model, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LocalService]:
-    log = tmp_path_factory.mktemp("alb-routes") / "server.log"
-    with running(SERVICE, log, settings={"SERVICE_API_KEY": API_KEY}) as server:
-        yield server
 
 
 def test_the_alb_forwards_exactly_the_service_s_public_routes(plan: Plan) -> None:
@@ -46,10 +33,10 @@ def test_the_alb_forwards_exactly_the_service_s_public_routes(plan: Plan) -> Non
 
 
 def test_every_route_the_alb_forwards_is_one_the_service_answers(
-    fresh_server: LocalService,
+    own_server: LocalService,
 ) -> None:
     with httpx.Client(
-        base_url=fresh_server.url, headers={"Authorization": f"Bearer {API_KEY}"}
+        base_url=own_server.url, headers={"Authorization": f"Bearer {API_KEY}"}
     ) as client:
         answers = {
             "/predict": client.post("/predict", json={"records": [RECORD]}).status_code,
@@ -60,11 +47,11 @@ def test_every_route_the_alb_forwards_is_one_the_service_answers(
 
 
 def test_a_pod_s_samples_leave_room_under_the_podmonitor_s_limit(
-    plan: Plan, fresh_server: LocalService
+    plan: Plan, own_server: LocalService
 ) -> None:
     [monitor] = plan.kubernetes("PodMonitor")
     with httpx.Client(
-        base_url=fresh_server.url, headers={"Authorization": f"Bearer {API_KEY}"}
+        base_url=own_server.url, headers={"Authorization": f"Bearer {API_KEY}"}
     ) as client:
         for _ in range(20):
             client.post("/predict", json={"records": [RECORD]})

@@ -13,17 +13,16 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import bentoml
 import httpx
 import pytest
 
 import cloud.canary_analysis
 
-from harness.local_service import LocalService, running
+from harness.local_service import LocalService
 from tests.infra.conftest import Plan
 from tests.infra.scraping import Prometheus, pod_monitor, rollout_pod, scrape_configs
 from tests.locust_run import locust_command, locust_environment
-from tests.server_settings import API_KEY, SERVICE
+from tests.server_settings import API_KEY
 
 # Argo Rollouts' expression language, as far as the declared conditions use it.
 CONDITION_GRAMMAR = re.compile(
@@ -58,15 +57,6 @@ def drive(server: LocalService, report_dir: Path) -> subprocess.Popen:
     )
 
 
-@pytest.fixture(scope="module")
-def idle_server(
-    stored_model: bentoml.Model, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LocalService]:
-    log = tmp_path_factory.mktemp("idle") / "server.log"
-    with running(SERVICE, log, settings={"SERVICE_API_KEY": API_KEY}) as server:
-        yield server
-
-
 def without_honoured_labels(monitor: dict) -> dict:
     """The PodMonitor as the operator's default would scrape it (honorLabels false)."""
     unhonoured = copy.deepcopy(monitor)
@@ -90,7 +80,7 @@ def scraped(
     plans: dict[str, Plan],
     server: LocalService,
     faulty_server: LocalService,
-    idle_server: LocalService,
+    own_server: LocalService,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Scraped]:
     plan = plans["dev"]
@@ -103,7 +93,7 @@ def scraped(
         ]
 
     jobs = scrape_configs(
-        monitor, pods((HEALTHY, server), (FAULTY, faulty_server), (IDLE, idle_server)), "1s"
+        monitor, pods((HEALTHY, server), (FAULTY, faulty_server), (IDLE, own_server)), "1s"
     )
     jobs += scrape_configs(without_honoured_labels(monitor), pods((UNHONOURED, server)), "1s")
     prometheus = Prometheus(jobs, tmp_path_factory.mktemp("prometheus"))
@@ -116,7 +106,7 @@ def scraped(
         prometheus.wait_for_scrapes()
         quiet_until = time.time()
         with httpx.Client(
-            base_url=idle_server.url, headers={"Authorization": f"Bearer {API_KEY}"}
+            base_url=own_server.url, headers={"Authorization": f"Bearer {API_KEY}"}
         ) as client:
             record = {
                 "records": [
