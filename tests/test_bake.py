@@ -15,8 +15,10 @@ from tests.conftest import PYTHON_VERSIONS, TEMPLATE, bake
 
 PACKAGE_FILES = [
     "__init__.py",
+    "api_keys.py",
     "cpu_budget.py",
     "dataset.py",
+    "http_limits.py",
     "json_logging.py",
     "middleware/__init__.py",
     "middleware/api_key.py",
@@ -93,6 +95,9 @@ TEST_FILES = [
     "service/test_readiness.py",
     "service/test_schemas.py",
     "service/test_settings.py",
+    "service/test_api_keys.py",
+    "service/test_key_revocation.py",
+    "service/test_http_limits.py",
     "service/test_bounded_metrics.py",
     "service/test_cpu_budget.py",
     "service/test_tuning.py",
@@ -127,6 +132,7 @@ TEST_FILES = [
             "crd_schemas",
             "network_reachability",
             "test_alb_routes",
+            "test_api_keys_tool",
             "test_alert_rules",
             "test_canary_analysis",
             "test_canary_analysis_rehearsal",
@@ -166,6 +172,7 @@ INFRA_FILES = [
         for stack in ("bootstrap", "dev", "dev-cluster", "prod", "prod-cluster")
     ),
     "__main__.py",
+    "api_keys.py",
     "bootstrap.sh",
     "plan.py",
     *(f"layers/{name}.py" for name in ("__init__", "aws", "bootstrap", "cluster")),
@@ -271,6 +278,7 @@ TOP_LEVEL_FILES = [
     ".python-version",
     "Makefile",
     "README.md",
+    "docs/api-keys.md",
     "pyproject.toml",
     "uv.lock",
 ]

@@ -41,6 +41,9 @@ def write_bodies(directory: Path) -> dict[str, tuple[Path, int]]:
 def server_specs(files: "ModelFiles", api_key: str) -> list[ServerSpec]:  # noqa: F821
     from {{ cookiecutter.package_name }}.settings import ServiceSettings
 
+    keys_file = files.bentoml_home.parent / "api-keys.json"
+    keys_file.write_text(json.dumps({"bench": api_key}))
+
     # The ceiling gets as many processes as the service starts for this machine's CPUs,
     # so the two are compared on the same CPU budget.
     workers = str(ServiceSettings.from_environment().workers)
@@ -58,7 +61,7 @@ def server_specs(files: "ModelFiles", api_key: str) -> list[ServerSpec]:  # noqa
             SERVICE,
             "the generated BentoML service as it ships: auth, validation, metrics, access log",
             ("-m", "bentoml", "serve", SERVICE_TARGET, *loopback),
-            {"BENTOML_HOME": str(files.bentoml_home), "SERVICE_API_KEY": api_key},
+            {"BENTOML_HOME": str(files.bentoml_home), "SERVICE_API_KEYS_FILE": str(keys_file)},
         ),
         ServerSpec(
             CEILING,

@@ -5,7 +5,7 @@ Run with a shape from shapes/, e.g. (what `make loadtest` does):
     locust -f loadtests/locustfile.py,loadtests/shapes/smoke.py --headless \
         --host http://127.0.0.1:3000 --report-dir build/loadtest
 
-The API key comes from SERVICE_API_KEY. When the run ends, the verdict is printed as a
+The API key comes from API_KEY. When the run ends, the verdict is printed as a
 table and written as verdict.md and verdict.json; the exit code is 1 if any SLO is missed.
 """
 
@@ -55,9 +55,9 @@ class ModelClient(HttpUser):
 
     def on_start(self) -> None:
         global _schema
-        api_key = os.environ.get("SERVICE_API_KEY", "")
+        api_key = os.environ.get("API_KEY", "")
         if not api_key:
-            raise RuntimeError("set SERVICE_API_KEY to the service's API key")
+            raise RuntimeError("set API_KEY to a key the service accepts")
         self.client.headers["Authorization"] = f"Bearer {api_key}"
         if _schema is None:
             # The service describes its own inputs; read it once per process.

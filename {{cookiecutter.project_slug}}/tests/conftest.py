@@ -24,10 +24,11 @@ from {{ cookiecutter.package_name }}.model_store import MODEL_NAME  # noqa: E402
 from harness.local_service import LocalService, running  # noqa: E402
 from tests.server_settings import (  # noqa: E402
     API_KEY,
+    API_KEYS_DIRECTORY,
     FAULTY_SERVICE,
+    KEYS_SETTING,
     MAX_BATCH_SIZE,
     MAX_BODY_BYTES,
-    PREVIOUS_API_KEY,
     SERVICE,
 )
 
@@ -36,6 +37,7 @@ from tests.server_settings import (  # noqa: E402
 def remove_test_model_store() -> Iterator[None]:
     yield
     shutil.rmtree(TEST_BENTOML_HOME, ignore_errors=True)
+    shutil.rmtree(API_KEYS_DIRECTORY, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -50,8 +52,7 @@ def server(
     stored_model: bentoml.Model, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LocalService]:
     settings = {
-        "SERVICE_API_KEY": API_KEY,
-        "SERVICE_API_KEY_PREVIOUS": PREVIOUS_API_KEY,
+        **KEYS_SETTING,
         "SERVICE_MAX_BATCH_SIZE": str(MAX_BATCH_SIZE),
         "SERVICE_MAX_BODY_BYTES": str(MAX_BODY_BYTES),
     }
@@ -77,7 +78,7 @@ def faulty_server(
         FAULTY_SERVICE,
         tmp_path_factory.mktemp("faulty") / "server.log",
         settings={
-            "SERVICE_API_KEY": API_KEY,
+            **KEYS_SETTING,
             "FAULT_ERROR_RATIO": "0.2",
             "FAULT_LATENCY_MS": "300",
         },

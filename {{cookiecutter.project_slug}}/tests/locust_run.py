@@ -17,7 +17,7 @@ def locust_command(host: str, report_dir: Path, shape: str) -> list[str]:
 
 
 def locust_environment(**settings: str) -> dict[str, str]:
-    return {**os.environ, "SERVICE_API_KEY": API_KEY, **settings}
+    return {**os.environ, "API_KEY": API_KEY, **settings}
 
 
 def run_locust(

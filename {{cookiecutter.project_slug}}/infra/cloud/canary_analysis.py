@@ -117,7 +117,7 @@ def load_seconds(config: ClusterLayerConfig) -> int:
 
 
 def analysis_load_job(
-    config: ClusterLayerConfig, canary_service: str, api_keys_secret: str
+    config: ClusterLayerConfig, canary_service: str, canary_key_secret: str
 ) -> dict[str, Any]:
     """The Locust Job that drives the canary while Prometheus judges it. Its pods carry
     the gate's labels: the NetworkPolicies let exactly those reach the service."""
@@ -132,14 +132,14 @@ def analysis_load_job(
             config,
             "gate",
             arguments,
-            api_keys_secret,
+            canary_key_secret,
             environment={"CANARY_ANALYSIS_SECONDS": str(duration)},
         ),
     }
 
 
 def gate_job(
-    config: ClusterLayerConfig, canary_service: str, api_keys_secret: str
+    config: ClusterLayerConfig, canary_service: str, canary_key_secret: str
 ) -> dict[str, Any]:
     canary_url = f"http://{canary_service}.{config.app_namespace}.svc"
     arguments = locust_arguments("canary_gate", "--host", canary_url)
@@ -147,7 +147,7 @@ def gate_job(
         "backoffLimit": 0,
         "activeDeadlineSeconds": GATE_DEADLINE_SECONDS,
         "ttlSecondsAfterFinished": 3600,
-        "template": locust_pod(config, "gate", arguments, api_keys_secret),
+        "template": locust_pod(config, "gate", arguments, canary_key_secret),
     }
 
 
@@ -162,7 +162,7 @@ class CanaryAnalysis(pulumi.ComponentResource):
         cluster: ClusterConnection,
         namespace: AppNamespace,
         canary_service: str,
-        api_keys_secret: str,
+        canary_key_secret: str,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__(component_type(config, "CanaryAnalysis"), name, None, opts)
@@ -191,7 +191,7 @@ class CanaryAnalysis(pulumi.ComponentResource):
                         "name": "locust-gate",
                         "failureLimit": 0,
                         "provider": {
-                            "job": {"spec": gate_job(config, canary_service, api_keys_secret)}
+                            "job": {"spec": gate_job(config, canary_service, canary_key_secret)}
                         },
                     }
                 ]
@@ -219,7 +219,7 @@ class CanaryAnalysis(pulumi.ComponentResource):
                         "failureLimit": 0,
                         "provider": {
                             "job": {
-                                "spec": analysis_load_job(config, canary_service, api_keys_secret)
+                                "spec": analysis_load_job(config, canary_service, canary_key_secret)
                             }
                         },
                     },

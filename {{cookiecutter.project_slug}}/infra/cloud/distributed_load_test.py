@@ -54,7 +54,7 @@ class DistributedLoadTest(pulumi.ComponentResource):
         cluster: ClusterConnection,
         namespace: AppNamespace,
         target_service: str,
-        api_keys_secret: str,
+        canary_key_secret: str,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__(component_type(config, "DistributedLoadTest"), name, None, opts)
@@ -91,7 +91,7 @@ class DistributedLoadTest(pulumi.ComponentResource):
                     "annotations": IMAGE_DIGEST_SKIP,
                 },
                 spec=run_template(
-                    locust_pod(config, role.removesuffix("s"), arguments, api_keys_secret),
+                    locust_pod(config, role.removesuffix("s"), arguments, canary_key_secret),
                     parallelism,
                 ),
                 opts=options,

@@ -4,6 +4,7 @@ the distributed run's master and workers. The files arrive through one ConfigMap
 from pathlib import Path
 from typing import Any
 
+from .secrets import CANARY_KEY_VARIABLE
 from .service_pod import RESTRICTED_CONTAINER
 from .stack_config import ClusterLayerConfig
 
@@ -59,7 +60,7 @@ def locust_pod(
     config: ClusterLayerConfig,
     role: str,
     arguments: list[str],
-    api_keys_secret: str,
+    canary_key_secret: str,
     environment: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """A pod template running Locust with `arguments`, as restricted as the service's."""
@@ -81,9 +82,12 @@ def locust_pod(
                     "args": arguments,
                     "env": [
                         {
-                            "name": "SERVICE_API_KEY",
+                            "name": CANARY_KEY_VARIABLE,
                             "valueFrom": {
-                                "secretKeyRef": {"name": api_keys_secret, "key": "SERVICE_API_KEY"}
+                                "secretKeyRef": {
+                                    "name": canary_key_secret,
+                                    "key": CANARY_KEY_VARIABLE,
+                                }
                             },
                         },
                         {"name": "LOCUST_SLO_FILE", "value": f"{MOUNT}/slo.toml"},

@@ -1,7 +1,11 @@
-"""The service's API key: generated here, kept in AWS Secrets Manager under a customer
-KMS key, and synced into the app namespace by External Secrets Operator, which reads it
-with its own EKS Pod Identity role. No static credentials anywhere. The secret and the
-role are the AWS layer's; the operator and the sync, the cluster layer's."""
+"""The service's API keys, one per client: a JSON object of client name -> key, kept in
+AWS Secrets Manager under a customer KMS key, and synced into the app namespace by
+External Secrets Operator, which reads it with its own EKS Pod Identity role. No static
+credentials anywhere. The secret and the role are the AWS layer's; the operator and the
+syncs, the cluster layer's. Clients are added and revoked with `make api-key` and
+`make revoke-api-key` (docs/api-keys.md), which write the secret, never Pulumi."""
+
+from typing import NamedTuple
 
 import pulumi
 import pulumi_aws as aws
@@ -15,15 +19,35 @@ from .cluster_connection import ClusterConnection
 from .encryption import rotating_key
 from .naming import component_type, tags
 from .pod_identity import pod_identity_role
+from .service_pod import KEYS_FILE
 from .stack_config import AwsLayerConfig, ClusterLayerConfig
 
 NAMESPACE = "external-secrets"
 SERVICE_ACCOUNT = "external-secrets"
 STORE_NAME = "aws-secrets-manager"
-# How often the Kubernetes secret is compared with Secrets Manager, so a rotated key
-# reaches the cluster within this time (pods pick it up on their next restart or rollout).
-REFRESH_INTERVAL = "15m"
+# How often the Kubernetes secrets are compared with Secrets Manager: the first step of
+# a revocation's way to the pods (docs/api-keys.md). Two GetSecretValue calls a minute
+# cost about $0.45 a month.
+REFRESH_INTERVAL = "1m"
 API_KEY_LENGTH = 48
+# The client the canary's load tests are: created with the secret, and the only key the
+# load-test pods receive, so a gate pod never holds a real client's key.
+CANARY_CLIENT = "canary"
+# The variable the load tests read the canary's key from.
+CANARY_KEY_VARIABLE = "API_KEY"
+
+
+class KeySecrets(NamedTuple):
+    """The two Kubernetes secrets synced from the one in Secrets Manager."""
+
+    # Every client's key, as KEYS_FILE: mounted as the service's keys file.
+    service: str
+    # The canary client's key only, as CANARY_KEY_VARIABLE: for the load-test pods.
+    canary: str
+
+
+def key_secrets(config: ClusterLayerConfig) -> KeySecrets:
+    return KeySecrets(f"{config.project}-api-keys", f"{config.project}-canary-key")
 
 
 class SecretsAws(pulumi.ComponentResource):
@@ -49,7 +73,7 @@ class SecretsAws(pulumi.ComponentResource):
         secret = aws.secretsmanager.Secret(
             f"{name}-api-keys",
             name=f"{config.name}/service-api-keys",
-            description="API keys the service accepts: SERVICE_API_KEY, SERVICE_API_KEY_PREVIOUS",
+            description='API keys the service accepts, one per client: {"<client>": "<key>"}',
             kms_key_id=key.arn,
             recovery_window_in_days=7,
             tags=tags(config),
@@ -58,8 +82,8 @@ class SecretsAws(pulumi.ComponentResource):
         aws.secretsmanager.SecretVersion(
             f"{name}-api-keys",
             secret_id=secret.id,
-            secret_string=pulumi.Output.json_dumps({"SERVICE_API_KEY": api_key.result}),
-            # Rotation writes new versions outside Pulumi; do not put the first one back.
+            secret_string=pulumi.Output.json_dumps({CANARY_CLIENT: api_key.result}),
+            # Clients are added and revoked outside Pulumi; never put the first version back.
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["secretString"]),
         )
         # What the operator calls for `dataFrom.extract` of one named secret: GetSecretValue
@@ -119,7 +143,7 @@ class Secrets(pulumi.ComponentResource):
     """The cluster layer's objects: the app namespace's store and the synced secret. The
     namespace comes after the operator, so its CRDs exist by then."""
 
-    kubernetes_secret_name: str
+    key_secrets: KeySecrets
 
     def __init__(
         self,
@@ -141,19 +165,50 @@ class Secrets(pulumi.ComponentResource):
                 parent=self, provider=cluster.provider, depends_on=[namespace]
             ),
         )
-        self.kubernetes_secret_name = f"{config.project}-api-keys"
-        kubernetes.apiextensions.CustomResource(
+        self.key_secrets = key_secrets(config)
+        secret_name = cluster.output("apiKeysSecretName")
+        self.sync(
             f"{name}-api-keys-sync",
+            self.key_secrets.service,
+            # No property: the secret's whole JSON document, which is the keys file.
+            {"secretKey": KEYS_FILE, "remoteRef": {"key": secret_name}},
+            namespace,
+            cluster,
+            store,
+        )
+        self.sync(
+            f"{name}-canary-key-sync",
+            self.key_secrets.canary,
+            {
+                "secretKey": CANARY_KEY_VARIABLE,
+                "remoteRef": {"key": secret_name, "property": CANARY_CLIENT},
+            },
+            namespace,
+            cluster,
+            store,
+        )
+        self.register_outputs({})
+
+    def sync(
+        self,
+        name: str,
+        target: str,
+        data: dict,
+        namespace: AppNamespace,
+        cluster: ClusterConnection,
+        store: pulumi.Resource,
+    ) -> None:
+        """An ExternalSecret keeping the Kubernetes secret `target` equal to `data`."""
+        kubernetes.apiextensions.CustomResource(
+            name,
             api_version="external-secrets.io/v1",
             kind="ExternalSecret",
-            metadata={"name": self.kubernetes_secret_name, "namespace": namespace.name},
+            metadata={"name": target, "namespace": namespace.name},
             spec={
                 "refreshInterval": REFRESH_INTERVAL,
                 "secretStoreRef": {"name": STORE_NAME, "kind": "SecretStore"},
-                "target": {"name": self.kubernetes_secret_name, "creationPolicy": "Owner"},
-                # Every JSON field of the secret becomes a key of the Kubernetes secret.
-                "dataFrom": [{"extract": {"key": cluster.output("apiKeysSecretName")}}],
+                "target": {"name": target, "creationPolicy": "Owner"},
+                "data": [data],
             },
             opts=pulumi.ResourceOptions(parent=self, provider=cluster.provider, depends_on=[store]),
         )
-        self.register_outputs({})

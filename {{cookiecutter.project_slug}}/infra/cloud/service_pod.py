@@ -41,6 +41,10 @@ INFERENCE_THREADS_PER_WORKER = 1
 RUN_AS_USER = 1034
 # Where the shared prediction log volume is mounted (infra/cloud/prediction_storage.py).
 PREDICTION_LOG_MOUNT = "/var/log/predictions"
+# Where the keys file is mounted. A secret volume, not an environment variable: the
+# kubelet rewrites its files when the secret changes, and the service re-reads them.
+API_KEYS_MOUNT = "/etc/service-api-keys"
+KEYS_FILE = "api-keys.json"
 
 RESTRICTED_CONTAINER = {
     "allowPrivilegeEscalation": False,
@@ -53,11 +57,6 @@ RESTRICTED_CONTAINER = {
 
 def labels(config: ClusterLayerConfig) -> dict[str, str]:
     return {"app.kubernetes.io/name": config.project, "app.kubernetes.io/part-of": config.project}
-
-
-def secret_env(name: str, secret_name: str, optional: bool = False) -> dict[str, Any]:
-    reference = {"name": secret_name, "key": name, **({"optional": True} if optional else {})}
-    return {"name": name, "valueFrom": {"secretKeyRef": reference}}
 
 
 def tuning_env() -> list[dict[str, str]]:
@@ -105,8 +104,7 @@ def pod_template(
                     "args": SERVE_ARGUMENTS,
                     "ports": [{"name": "http", "containerPort": PORT}],
                     "env": [
-                        secret_env("SERVICE_API_KEY", api_keys_secret),
-                        secret_env("SERVICE_API_KEY_PREVIOUS", api_keys_secret, optional=True),
+                        {"name": "SERVICE_API_KEYS_FILE", "value": f"{API_KEYS_MOUNT}/{KEYS_FILE}"},
                         {
                             "name": "SERVICE_REQUEST_TIMEOUT_SECONDS",
                             "value": str(REQUEST_TIMEOUT_SECONDS),
@@ -146,6 +144,7 @@ def pod_template(
                     "volumeMounts": [
                         {"name": "tmp", "mountPath": "/tmp"},
                         {"name": "prediction-log", "mountPath": PREDICTION_LOG_MOUNT},
+                        {"name": "api-keys", "mountPath": API_KEYS_MOUNT, "readOnly": True},
                     ],
                 }
             ],
@@ -155,6 +154,11 @@ def pod_template(
                 {
                     "name": "prediction-log",
                     "persistentVolumeClaim": {"claimName": prediction_log_claim},
+                },
+                # Readable by the service's group (fsGroup) only.
+                {
+                    "name": "api-keys",
+                    "secret": {"secretName": api_keys_secret, "defaultMode": 0o440},
                 },
             ],
         },

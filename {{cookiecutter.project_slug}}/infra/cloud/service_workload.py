@@ -26,6 +26,7 @@ from .distributed_load_test import DistributedLoadTest
 from .load_test_pods import load_test_labels
 from .naming import SKIP_AWAIT, component_type
 from .network_policies import create_network_policies
+from .secrets import KeySecrets
 from .service_pod import (
     ALB_DEREGISTRATION_DELAY_SECONDS,
     ALB_IDLE_TIMEOUT_SECONDS,
@@ -143,7 +144,7 @@ class ServiceWorkload(pulumi.ComponentResource):
         cluster: ClusterConnection,
         namespace: AppNamespace,
         image: str,
-        api_keys_secret: str,
+        key_secrets: KeySecrets,
         prediction_log_claim: str,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -230,7 +231,7 @@ class ServiceWorkload(pulumi.ComponentResource):
             cluster,
             namespace,
             self.canary_service,
-            api_keys_secret,
+            key_secrets.canary,
             opts=pulumi.ResourceOptions(parent=self),
         )
         DistributedLoadTest(
@@ -239,7 +240,7 @@ class ServiceWorkload(pulumi.ComponentResource):
             cluster,
             namespace,
             self.stable_service,
-            api_keys_secret,
+            key_secrets.canary,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[analysis]),
         )
         steps = canary_steps(config, analysis)
@@ -253,7 +254,7 @@ class ServiceWorkload(pulumi.ComponentResource):
                 "revisionHistoryLimit": 5,
                 "rollbackWindow": {"revisions": ROLLBACK_WINDOW_REVISIONS},
                 "selector": {"matchLabels": labels(config)},
-                "template": pod_template(config, image, api_keys_secret, prediction_log_claim),
+                "template": pod_template(config, image, key_secrets.service, prediction_log_claim),
                 "strategy": {
                     "canary": {
                         # With both pairs set, upstream routes the ALB through ping-pong

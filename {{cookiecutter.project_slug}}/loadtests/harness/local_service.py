@@ -41,12 +41,13 @@ def readiness(port: int) -> int | None:
         connection.close()
 
 
-def api_key_from_environment() -> dict[str, str]:
-    """The one setting the harnesses pass on: the key `make` reads from .env. Everything
-    else stays at its default, as users get the service."""
-    if not os.environ.get("SERVICE_API_KEY"):
-        raise RuntimeError("SERVICE_API_KEY is not set: run through make (it reads .env)")
-    return {"SERVICE_API_KEY": os.environ["SERVICE_API_KEY"]}
+def keys_file_from_environment() -> dict[str, str]:
+    """The one setting the harnesses pass on: the keys file `make` names in .env (whose
+    API_KEY their load generators send). Everything else stays at its default, as users
+    get the service."""
+    if not os.environ.get("SERVICE_API_KEYS_FILE"):
+        raise RuntimeError("SERVICE_API_KEYS_FILE is not set: run through make (it reads .env)")
+    return {"SERVICE_API_KEYS_FILE": os.environ["SERVICE_API_KEYS_FILE"]}
 
 
 class LocalService:

@@ -16,7 +16,7 @@ from pathlib import Path
 from cloud.service_pod import PRESTOP_SLEEP_SECONDS, TERMINATION_GRACE_SECONDS
 
 from harness import rollover_phases
-from harness.local_service import LocalService, api_key_from_environment, free_port
+from harness.local_service import LocalService, free_port, keys_file_from_environment
 from harness.locust_process import request_log, start_locust, stop_locust
 from harness.request_records import read_recorded_run
 from harness.round_robin_proxy import ProxyThread, Rotation
@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_arguments(argv)
     report_dir: Path = args.report_dir
     report_dir.mkdir(parents=True, exist_ok=True)
-    settings = api_key_from_environment()
+    settings = keys_file_from_environment()
     replicas = [
         LocalService(args.service, report_dir / f"replica-{n}.log", settings) for n in (1, 2, 3)
     ]

@@ -14,7 +14,7 @@ from pathlib import Path
 import service_level
 
 from harness import request_windows
-from harness.local_service import LocalService, api_key_from_environment
+from harness.local_service import LocalService, keys_file_from_environment
 from harness.locust_process import request_log, start_locust
 from harness.process_memory import MemorySampler, judge_second_half, write_csv
 from harness.request_records import RecordedRun, read_recorded_run
@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     report_dir: Path = args.report_dir
     report_dir.mkdir(parents=True, exist_ok=True)
     service = LocalService(
-        args.service, report_dir / "service.log", api_key_from_environment()
+        args.service, report_dir / "service.log", keys_file_from_environment()
     ).start()
     try:
         print(f"{args.service} ready in {service.wait_until_ready():.1f} s at {service.url}")

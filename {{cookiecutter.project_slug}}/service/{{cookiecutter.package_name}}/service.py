@@ -11,6 +11,7 @@ import threading
 import bentoml
 import numpy as np
 
+from . import http_limits
 from .json_logging import configure_json_logging
 from .middleware import bounded_metrics
 from .middleware.api_key import ApiKeyMiddleware
@@ -141,6 +142,8 @@ class Classifier:
 
 # Before BentoML builds the app: request metrics label unknown paths as one.
 bounded_metrics.install()
+# Before BentoML builds each worker's server: request heads have a size and a deadline.
+http_limits.install()
 # Outermost first: every request gets an id and an access line, then must find capacity,
 # then must carry a key, then must fit the body limits.
 Classifier.add_asgi_middleware(RequestContextMiddleware)

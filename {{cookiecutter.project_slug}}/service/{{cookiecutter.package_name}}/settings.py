@@ -1,21 +1,20 @@
 """Service settings, read once from environment variables named SERVICE_<FIELD>.
 
 Nothing here has a switch that turns authentication off: the server refuses to start
-without an API key.
+without at least one API key.
 """
 
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from .api_keys import read_api_keys
 from .cpu_budget import usable_cpus
 
 ENVIRONMENT_PREFIX = "SERVICE_"
-
-# A key shorter than this is guessable by brute force over the network.
-MIN_API_KEY_LENGTH = 32
 
 
 class SettingsError(ValueError):
@@ -70,23 +69,13 @@ class ServiceSettings(EnvironmentSettings):
 
 
 class ApiKeySettings(EnvironmentSettings):
-    """Keys accepted on prediction endpoints. Two at once, so a key can be rotated:
-    set the new key as SERVICE_API_KEY and keep the old one as SERVICE_API_KEY_PREVIOUS
-    until every client has switched, then remove it."""
+    """Where the keys accepted on prediction endpoints are: a JSON file of client names
+    to keys, which the service reads again while it runs (api_keys.py)."""
 
-    api_key: SecretStr
-    api_key_previous: SecretStr | None = None
+    api_keys_file: Path
 
-    @field_validator("api_key", "api_key_previous")
+    @field_validator("api_keys_file")
     @classmethod
-    def reject_short_key(cls, key: SecretStr | None) -> SecretStr | None:
-        if key is not None and len(key.get_secret_value()) < MIN_API_KEY_LENGTH:
-            raise ValueError(
-                f"is shorter than {MIN_API_KEY_LENGTH} characters; generate one with "
-                "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
-            )
-        return key
-
-    def accepted_keys(self) -> tuple[bytes, ...]:
-        keys = (self.api_key, self.api_key_previous)
-        return tuple(key.get_secret_value().encode() for key in keys if key is not None)
+    def usable_keys(cls, path: Path) -> Path:
+        read_api_keys(path)
+        return path

@@ -19,7 +19,7 @@ from cloud.service_pod import PORT, RUN_AS_USER
 
 from harness.local_service import LocalService, running
 from tests.delivery.workflows import PROJECT
-from tests.server_settings import API_KEY
+from tests.server_settings import API_KEY, KEYS_SETTING
 
 CONTEXT = PROJECT / "build" / "bento"
 # scikit-learn is not here: Evidently, which the drift job needs, depends on it.
@@ -46,7 +46,7 @@ def bento_server(bento: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
     with running(
         str(bento),
         tmp_path_factory.mktemp("bento") / "server.log",
-        settings={"SERVICE_API_KEY": API_KEY},
+        settings=KEYS_SETTING,
         share_model_store=False,
     ) as server:
         yield server

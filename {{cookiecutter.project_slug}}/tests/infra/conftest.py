@@ -19,7 +19,7 @@ import bentoml
 import pytest
 
 from harness.local_service import LocalService, running
-from tests.server_settings import API_KEY, SERVICE
+from tests.server_settings import KEYS_SETTING, SERVICE
 
 PROJECT = Path(__file__).resolve().parents[2]
 ENVIRONMENTS = ("dev", "prod")
@@ -170,5 +170,5 @@ def own_server(
 ) -> Iterator[LocalService]:
     """A server for one test module alone: its metrics hold that module's requests only."""
     log = tmp_path_factory.mktemp("own-server") / "server.log"
-    with running(SERVICE, log, settings={"SERVICE_API_KEY": API_KEY}) as server:
+    with running(SERVICE, log, settings=KEYS_SETTING) as server:
         yield server

@@ -1,6 +1,17 @@
+import importlib
 import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from cloud.secrets import CANARY_CLIENT
+from cloud.service_pod import KEYS_FILE
 
 from tests.infra.conftest import Plan
+from tests.server_settings import SERVICE
+
+# This folder is not rendered with the package's name: take it from the served service.
+read_api_keys = importlib.import_module(f"{SERVICE.split('.')[0]}.api_keys").read_api_keys
 
 
 def test_api_key_is_generated_long_and_kept_under_a_customer_key(plan: Plan) -> None:
@@ -13,11 +24,16 @@ def test_api_key_is_generated_long_and_kept_under_a_customer_key(plan: Plan) -> 
     assert key["enableKeyRotation"] is True
 
 
-def test_secret_holds_the_variable_the_service_reads(plan: Plan) -> None:
+def test_secret_is_a_keys_file_the_service_accepts_with_the_canary_as_its_first_client(
+    plan: Plan, tmp_path: Path
+) -> None:
     version = plan.one("aws:secretsmanager/secretVersion:SecretVersion")
     secret_string = version["secretString"]
-    value = secret_string["value"] if isinstance(secret_string, dict) else secret_string
-    assert set(json.loads(value)) == {"SERVICE_API_KEY"}
+    keys_file = tmp_path / KEYS_FILE
+    keys_file.write_text(
+        secret_string["value"] if isinstance(secret_string, dict) else secret_string
+    )
+    assert set(read_api_keys(keys_file)) == {CANARY_CLIENT}
 
 
 def test_operator_reads_only_this_secret_through_pod_identity(plan: Plan) -> None:
@@ -34,15 +50,76 @@ def test_operator_reads_only_this_secret_through_pod_identity(plan: Plan) -> Non
     assert decrypt["Condition"]["StringEquals"]["kms:ViaService"].startswith("secretsmanager.")
 
 
-def test_secret_reaches_the_app_namespace_without_static_credentials(plan: Plan) -> None:
-    [store] = plan.kubernetes("SecretStore")
-    [external] = plan.kubernetes("ExternalSecret")
-    namespace = plan.kubernetes("Namespace")[0]["metadata"]["name"]
+def pod_specs(value: Any) -> Iterator[dict[str, Any]]:
+    """Every pod spec inside a Kubernetes object: a Rollout's, a Job template's, ..."""
+    if isinstance(value, dict):
+        if "containers" in value:
+            yield value
+        for item in value.values():
+            yield from pod_specs(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from pod_specs(item)
 
-    assert store["apiVersion"] == external["apiVersion"] == "external-secrets.io/v1"
-    assert store["metadata"]["namespace"] == external["metadata"]["namespace"] == namespace
-    assert "auth" not in store["spec"]["provider"]["aws"]
-    assert external["spec"]["refreshInterval"] == "15m"
-    assert external["spec"]["dataFrom"] == [
-        {"extract": {"key": plan.one("aws:secretsmanager/secret:Secret")["name"]}}
+
+def secret_references(pod: dict[str, Any]) -> set[str]:
+    volumes = {
+        volume["secret"]["secretName"] for volume in pod.get("volumes", []) if "secret" in volume
+    }
+    variables = {
+        variable["valueFrom"]["secretKeyRef"]["name"]
+        for container in pod["containers"]
+        for variable in container.get("env", [])
+        if "secretKeyRef" in variable.get("valueFrom", {})
+    }
+    return volumes | variables
+
+
+def test_the_service_mounts_every_key_and_the_load_tests_get_only_the_canarys(plan: Plan) -> None:
+    [store] = plan.kubernetes("SecretStore")
+    namespace = plan.kubernetes("Namespace")[0]["metadata"]["name"]
+    secret_name = plan.one("aws:secretsmanager/secret:Secret")["name"]
+    synced = {
+        external["metadata"]["name"]: external for external in plan.kubernetes("ExternalSecret")
+    }
+    [rollout] = plan.kubernetes("Rollout")
+    service_pod = rollout["spec"]["template"]["spec"]
+    [keys_volume] = [volume for volume in service_pod["volumes"] if "secret" in volume]
+    [mount] = [
+        mount
+        for mount in service_pod["containers"][0]["volumeMounts"]
+        if mount["name"] == keys_volume["name"]
     ]
+    keys_secret = keys_volume["secret"]["secretName"]
+    environment = {item["name"]: item.get("value") for item in service_pod["containers"][0]["env"]}
+    load_test_pods = [
+        pod
+        for kind in ("AnalysisTemplate", "Job")
+        for resource in plan.kubernetes(kind)
+        for pod in pod_specs(resource)
+        if pod["containers"][0]["name"] == "locust"
+    ]
+
+    assert "auth" not in store["spec"]["provider"]["aws"]
+    for external in synced.values():
+        assert external["metadata"]["namespace"] == namespace
+        assert external["spec"]["refreshInterval"] == "1m"
+    assert synced[keys_secret]["spec"]["data"] == [
+        {"secretKey": KEYS_FILE, "remoteRef": {"key": secret_name}}
+    ]
+    assert mount["readOnly"] and "subPath" not in mount  # subPath mounts never update
+    assert environment["SERVICE_API_KEYS_FILE"] == f"{mount['mountPath']}/{KEYS_FILE}"
+    assert keys_volume["secret"]["defaultMode"] == 0o440
+    assert load_test_pods
+    for pod in load_test_pods:
+        [canary_secret] = secret_references(pod)
+        assert synced[canary_secret]["spec"]["data"] == [
+            {"secretKey": "API_KEY", "remoteRef": {"key": secret_name, "property": CANARY_CLIENT}}
+        ]
+    every_pod = [
+        pod
+        for kind in ("Rollout", "AnalysisTemplate", "Job", "CronJob")
+        for resource in plan.kubernetes(kind)
+        for pod in pod_specs(resource)
+    ]
+    assert [pod for pod in every_pod if keys_secret in secret_references(pod)] == [service_pod]

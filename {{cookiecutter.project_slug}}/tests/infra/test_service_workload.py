@@ -195,21 +195,6 @@ def test_shutdown_arithmetic_lets_the_load_balancer_drain_first(plan: Plan) -> N
     assert namespace["metadata"]["labels"]["elbv2.k8s.aws/pod-readiness-gate-inject"] == "enabled"
 
 
-def test_api_keys_come_from_the_secret_external_secrets_maintains(plan: Plan) -> None:
-    [external] = plan.kubernetes("ExternalSecret")
-    sources = {
-        item["name"]: item["valueFrom"]["secretKeyRef"]
-        for item in container(plan)["env"]
-        if "secretKeyRef" in item.get("valueFrom", {})
-    }
-    assert sources["SERVICE_API_KEY"]["name"] == external["spec"]["target"]["name"]
-    assert sources["SERVICE_API_KEY_PREVIOUS"] == {
-        **sources["SERVICE_API_KEY"],
-        "key": "SERVICE_API_KEY_PREVIOUS",
-        "optional": True,
-    }
-
-
 def test_without_a_domain_the_load_balancer_is_internal(plan: Plan) -> None:
     assert ingress_annotation(plan, "scheme") == "internal"
     assert ingress_annotation(plan, "listen-ports") == '[{"HTTP": 80}]'

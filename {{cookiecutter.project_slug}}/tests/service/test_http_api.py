@@ -18,7 +18,7 @@ from {{ cookiecutter.package_name }}.schemas import (
 )
 
 from harness.local_service import LocalService
-from tests.server_settings import API_KEY, MAX_BATCH_SIZE, MAX_BODY_BYTES, PREVIOUS_API_KEY
+from tests.server_settings import API_KEY, MAX_BATCH_SIZE, MAX_BODY_BYTES, OTHER_CLIENT_API_KEY
 
 VALID = EXAMPLE_RECORD.model_dump()
 
@@ -168,11 +168,11 @@ def test_prediction_without_a_valid_key_is_401(
     assert response.status_code == 401
 
 
-def test_previous_key_still_works_during_rotation(server: LocalService) -> None:
+def test_every_client_in_the_keys_file_is_accepted(server: LocalService) -> None:
     response = httpx.post(
         f"{server.url}/predict",
         json={"records": [VALID]},
-        headers={"Authorization": f"Bearer {PREVIOUS_API_KEY}"},
+        headers={"Authorization": f"Bearer {OTHER_CLIENT_API_KEY}"},
     )
     assert response.status_code == 200
 
@@ -219,7 +219,7 @@ def test_logs_are_json_with_request_ids_and_never_the_key(
 
     log = server.log()
     assert API_KEY not in log
-    assert PREVIOUS_API_KEY not in log
+    assert OTHER_CLIENT_API_KEY not in log
     entries = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
     access = [entry for entry in entries if entry["message"] == "request served"]
     assert {
@@ -227,5 +227,6 @@ def test_logs_are_json_with_request_ids_and_never_the_key(
         "path": "/predict",
         "status": 200,
         "request_id": "log-check-1",
+        "client": "tests",
     }.items() <= next(entry for entry in access if entry.get("request_id") == "log-check-1").items()
     assert any(entry["status"] == 401 for entry in access)

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from harness.local_service import LocalService, running
-from tests.server_settings import API_KEY, FAULTY_SERVICE
+from tests.server_settings import API_KEY, FAULTY_SERVICE, KEYS_SETTING
 
 MAX_CONCURRENCY = 2
 TIMEOUT_SECONDS = 2
@@ -28,7 +28,7 @@ def slow_server(
     stored_model: bentoml.Model, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LocalService]:
     settings = {
-        "SERVICE_API_KEY": API_KEY,
+        **KEYS_SETTING,
         # One worker: the limit is then exactly MAX_CONCURRENCY in one process.
         "SERVICE_WORKERS": "1",
         "SERVICE_MAX_CONCURRENCY": str(MAX_CONCURRENCY),

@@ -1,14 +1,14 @@
 """Start-up behaviour: not ready until warmed up, and no start at all with a bad key."""
 
-import secrets
 import time
+from pathlib import Path
 
 import bentoml
 import httpx
 import pytest
 
 from harness.local_service import LocalService
-from tests.server_settings import SERVICE
+from tests.server_settings import KEYS_SETTING, SERVICE, write_api_keys
 
 # Enough warm-up rounds to keep the server busy for a few seconds on a fast machine.
 SLOW_WARMUP_ROUNDS = "40000"
@@ -29,9 +29,7 @@ def start_server(stored_model: bentoml.Model, tmp_path):
 
 
 def test_readyz_is_503_while_warming_up_then_200_and_livez_is_200_throughout(start_server) -> None:
-    server = start_server(
-        {"SERVICE_API_KEY": secrets.token_urlsafe(32), "SERVICE_WARMUP_ROUNDS": SLOW_WARMUP_ROUNDS}
-    )
+    server = start_server({**KEYS_SETTING, "SERVICE_WARMUP_ROUNDS": SLOW_WARMUP_ROUNDS})
     not_ready_during_warm_up = False
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
@@ -50,16 +48,19 @@ def test_readyz_is_503_while_warming_up_then_200_and_livez_is_200_throughout(sta
 
 
 @pytest.mark.parametrize(
-    ("settings", "named"),
+    ("keys", "named"),
     [
-        ({}, "SERVICE_API_KEY: is not set"),
-        ({"SERVICE_API_KEY": "too-short"}, "SERVICE_API_KEY: is shorter than 32"),
+        ({}, "SERVICE_API_KEYS_FILE: is not set"),
+        ({"client": "too-short"}, "the key of client 'client' is not a string of at least 32"),
     ],
-    ids=["no-key", "short-key"],
+    ids=["no-keys-file", "short-key"],
 )
 def test_service_without_a_usable_key_never_serves(
-    start_server, settings: dict[str, str], named: str
+    start_server, tmp_path: Path, keys: dict[str, str], named: str
 ) -> None:
+    settings = {}
+    if keys:
+        settings["SERVICE_API_KEYS_FILE"] = str(write_api_keys(tmp_path / "keys.json", keys))
     server = start_server(settings)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and named not in server.log():

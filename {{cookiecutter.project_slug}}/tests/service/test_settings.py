@@ -1,6 +1,9 @@
+from pathlib import Path
+
 import pytest
 
 import cloud.service_pod as service_pod
+from {{ cookiecutter.package_name }}.api_keys import GENERATE_HINT
 from {{ cookiecutter.package_name }}.cpu_budget import usable_cpus
 from {{ cookiecutter.package_name }}.settings import (
     ApiKeySettings,
@@ -8,7 +11,7 @@ from {{ cookiecutter.package_name }}.settings import (
     SettingsError,
 )
 
-GOOD_KEY = "k" * 32
+from tests.server_settings import write_api_keys
 
 
 def test_defaults_are_valid_without_any_environment() -> None:
@@ -44,26 +47,19 @@ def test_every_invalid_variable_is_named_in_one_error() -> None:
     assert "SERVICE_LOG_LEVEL" in str(error.value)
 
 
-def test_missing_api_key_stops_with_the_variable_name() -> None:
-    with pytest.raises(SettingsError, match="SERVICE_API_KEY: is not set"):
+def test_missing_keys_file_stops_with_the_variable_name() -> None:
+    with pytest.raises(SettingsError, match="SERVICE_API_KEYS_FILE: is not set"):
         ApiKeySettings.from_environment({})
 
 
-@pytest.mark.parametrize("variable", ["SERVICE_API_KEY", "SERVICE_API_KEY_PREVIOUS"])
-def test_short_api_key_is_refused_without_echoing_it(variable: str) -> None:
-    environment = {"SERVICE_API_KEY": GOOD_KEY, variable: "short-secret"}
-    with pytest.raises(SettingsError, match=f"{variable}: is shorter than 32") as error:
-        ApiKeySettings.from_environment(environment)
+def test_unusable_keys_file_stops_naming_the_variable_and_the_problem_not_the_key(
+    tmp_path: Path,
+) -> None:
+    keys_file = write_api_keys(tmp_path / "keys.json", {"web-app": "short-secret"})
+    with pytest.raises(SettingsError) as error:
+        ApiKeySettings.from_environment({"SERVICE_API_KEYS_FILE": str(keys_file)})
+    assert str(error.value).endswith(
+        "SERVICE_API_KEYS_FILE: the key of client 'web-app' is not a string of at least 32 "
+        f"characters; {GENERATE_HINT}"
+    )
     assert "short-secret" not in str(error.value)
-
-
-def test_current_and_previous_keys_are_both_accepted() -> None:
-    keys = ApiKeySettings.from_environment(
-        {"SERVICE_API_KEY": GOOD_KEY, "SERVICE_API_KEY_PREVIOUS": "p" * 40}
-    ).accepted_keys()
-    assert keys == (GOOD_KEY.encode(), b"p" * 40)
-
-
-def test_api_key_is_hidden_from_repr() -> None:
-    settings = ApiKeySettings.from_environment({"SERVICE_API_KEY": GOOD_KEY})
-    assert GOOD_KEY not in repr(settings)

@@ -16,7 +16,7 @@ import psutil
 import pytest
 
 from harness.local_service import LocalService, running
-from tests.server_settings import API_KEY, FAULTY_SERVICE
+from tests.server_settings import API_KEY, FAULTY_SERVICE, KEYS_SETTING
 
 DRAIN_SECONDS = 2
 GRACEFUL_SHUTDOWN_SECONDS = 10
@@ -38,7 +38,7 @@ def serving(
         FAULTY_SERVICE,
         tmp_path_factory.mktemp(name) / "server.log",
         settings={
-            "SERVICE_API_KEY": API_KEY,
+            **KEYS_SETTING,
             "FAULT_ERROR_RATIO": "0",
             "FAULT_LATENCY_MS": "0",
             **settings,

@@ -12,6 +12,8 @@ from {{ cookiecutter.package_name }}.service import (
     Classifier,
 )
 
+from tests.server_settings import API_KEYS_FILE
+
 
 def test_requests_are_not_traced_while_no_exporter_is_configured() -> None:
     tracing = Classifier.config["tracing"]
@@ -33,7 +35,7 @@ def unfrozen() -> Iterator[None]:
 def test_warm_up_hides_the_loaded_objects_from_the_garbage_collector(
     stored_model: bentoml.Model, unfrozen: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("SERVICE_API_KEY", "k" * 32)
+    monkeypatch.setenv("SERVICE_API_KEYS_FILE", API_KEYS_FILE)
     service = Classifier.inner()
     assert service.warmed_up.wait(timeout=30)
     assert gc.get_freeze_count() > 10_000

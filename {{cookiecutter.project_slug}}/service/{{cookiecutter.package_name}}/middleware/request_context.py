@@ -60,6 +60,8 @@ class RequestContextMiddleware:
                     "method": scope["method"],
                     "path": scope["path"],
                     "status": status,
+                    # Whose key was presented (api_key.py); null on public paths and for a bad key.
+                    "client": scope.get("api_client"),
                     "duration_ms": round((time.perf_counter() - started) * 1000, 3),
                 },
             )

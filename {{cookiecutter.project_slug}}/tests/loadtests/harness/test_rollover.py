@@ -8,13 +8,14 @@ import bentoml
 import pytest
 
 from harness import rollover
-from tests.server_settings import API_KEY, SERVICE
+from tests.server_settings import API_KEY, API_KEYS_FILE, SERVICE
 
 
 def test_replacing_a_replica_under_load_loses_no_request(
     stored_model: bentoml.Model, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("SERVICE_API_KEY", API_KEY)
+    monkeypatch.setenv("API_KEY", API_KEY)
+    monkeypatch.setenv("SERVICE_API_KEYS_FILE", API_KEYS_FILE)
 
     exit_code = rollover.main(
         ["--service", SERVICE, "--report-dir", str(tmp_path), "--phase-seconds", "2"]

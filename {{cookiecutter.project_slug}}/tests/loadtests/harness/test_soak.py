@@ -8,13 +8,14 @@ import bentoml
 import pytest
 
 from harness import soak
-from tests.server_settings import API_KEY
+from tests.server_settings import API_KEY, API_KEYS_FILE
 
 
 def test_soak_of_a_faulty_service_fails_naming_failures_and_missed_windows(
     stored_model: bentoml.Model, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("SERVICE_API_KEY", API_KEY)
+    monkeypatch.setenv("API_KEY", API_KEY)
+    monkeypatch.setenv("SERVICE_API_KEYS_FILE", API_KEYS_FILE)
     monkeypatch.setenv("FAULT_ERROR_RATIO", "0.2")
     monkeypatch.setenv("FAULT_LATENCY_MS", "300")
     monkeypatch.setenv("SOAK_MINUTES", "0.25")

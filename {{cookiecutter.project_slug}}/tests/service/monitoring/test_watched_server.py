@@ -16,7 +16,7 @@ from {{ cookiecutter.package_name }}.monitoring import drift_job
 from {{ cookiecutter.package_name }}.schemas import FEATURE_NAMES
 
 from harness.local_service import LocalService, running
-from tests.server_settings import API_KEY, SERVICE
+from tests.server_settings import API_KEY, KEYS_SETTING, SERVICE
 
 REQUESTS = 400
 
@@ -29,7 +29,7 @@ def watched_server(
     with running(
         SERVICE,
         tmp_path_factory.mktemp("watched") / "server.log",
-        settings={"SERVICE_API_KEY": API_KEY, "SERVICE_PREDICTION_LOG_DIR": str(log_dir)},
+        settings={**KEYS_SETTING, "SERVICE_PREDICTION_LOG_DIR": str(log_dir)},
     ) as server:
         yield server, log_dir
 
