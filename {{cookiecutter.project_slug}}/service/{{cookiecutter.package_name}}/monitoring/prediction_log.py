@@ -6,8 +6,8 @@ thread wakes every DRAIN_SECONDS, takes everything queued and turns it into JSON
 time; never headers or the API key) and appends them to files in
 SERVICE_PREDICTION_LOG_DIR. Files rotate at a size limit and the oldest are deleted, so
 the log never outgrows `max_file_bytes * max_files`. If the disk is too slow for the
-traffic, the queue fills and new predictions are dropped and counted, instead of
-requests waiting.
+traffic (or EFS stalls), the queue fills up to its byte bound and new predictions are
+dropped and counted, instead of requests waiting or the worker's memory growing.
 """
 
 import json
@@ -37,6 +37,8 @@ FILE_SUFFIX = ".jsonl"
 # The writer wakes this often, rather than on every submit: waking a thread per request
 # made the event loop hand over the GIL each time, which cost more than the logging.
 DRAIN_SECONDS = 0.1
+# What a queued batch costs beyond its arrays and labels: the Batch, the list, the deque slot.
+BATCH_OVERHEAD_BYTES = 256
 
 
 class PredictionLogSettings(EnvironmentSettings):
@@ -46,7 +48,7 @@ class PredictionLogSettings(EnvironmentSettings):
     prediction_log_sample_rate: Annotated[float, Field(ge=0, le=1)] = 1.0
     prediction_log_max_file_bytes: Annotated[int, Field(ge=1024, le=1024**3)] = 16 * 1024**2
     prediction_log_max_files: Annotated[int, Field(ge=1, le=10_000)] = 32
-    prediction_log_queue_size: Annotated[int, Field(ge=1, le=1_000_000)] = 10_000
+    prediction_log_queue_bytes: Annotated[int, Field(ge=1024, le=1024**3)] = 32 * 1024**2
 
 
 @dataclass(frozen=True)
@@ -61,12 +63,19 @@ class Batch:
     probabilities: np.ndarray
     write: bool
 
+    @property
+    def size_bytes(self) -> int:
+        """Memory the batch holds while queued, close enough to bound the queue by."""
+        labels = sum(len(label) for label in self.labels)
+        return self.features.nbytes + self.probabilities.nbytes + labels + BATCH_OVERHEAD_BYTES
+
 
 class PredictionLog:
     """Queue + writer thread. `submit` never blocks; `close` writes what is queued.
 
     The queue is a deque: `append` and `popleft` are atomic under the GIL, so the request
-    path takes no lock and wakes nobody."""
+    path takes no lock and wakes nobody. Its size in bytes is what was queued minus what
+    was taken, two counters each written by one thread only."""
 
     def __init__(
         self,
@@ -82,6 +91,8 @@ class PredictionLog:
         self.on_batch = on_batch
         self.on_drop = on_drop
         self.queue: deque[Batch] = deque()
+        self.bytes_queued = 0  # written by the request path only
+        self.bytes_taken = 0  # written by the writer thread only
         self.closing = threading.Event()
         self.file: TextIO | None = None
         self.file_name_stem = f"{FILE_PREFIX}{socket.gethostname()}-{os.getpid()}"
@@ -104,14 +115,15 @@ class PredictionLog:
         write = self.directory is not None and (
             random.random() < self.settings.prediction_log_sample_rate  # noqa: S311
         )
-        if len(self.queue) >= self.settings.prediction_log_queue_size:
+        batch = Batch(
+            time.time(), REQUEST_ID.get(), model_version, features, labels, probabilities, write
+        )
+        queued = self.bytes_queued - self.bytes_taken
+        if queued + batch.size_bytes > self.settings.prediction_log_queue_bytes:
             self.on_drop()
             return
-        self.queue.append(
-            Batch(
-                time.time(), REQUEST_ID.get(), model_version, features, labels, probabilities, write
-            )
-        )
+        self.bytes_queued += batch.size_bytes
+        self.queue.append(batch)
 
     def close(self, timeout: float = 10.0) -> None:
         """Write everything queued so far, then stop the writer."""
@@ -129,6 +141,7 @@ class PredictionLog:
         """Handle every queued batch, then flush, so the drift job sees recent traffic."""
         while self.queue:
             batch = self.queue.popleft()
+            self.bytes_taken += batch.size_bytes
             try:
                 self.handle(batch)
             except Exception:

@@ -2,7 +2,6 @@
 
 import json
 import threading
-import time
 from pathlib import Path
 
 import numpy as np
@@ -21,10 +20,15 @@ def settings(directory: Path | None, **overrides: object) -> PredictionLogSettin
     return PredictionLogSettings.model_validate({"prediction_log_dir": directory, **overrides})
 
 
-def submit_one(log: PredictionLog, rows: int = 2) -> None:
+def example_arrays(rows: int) -> tuple[np.ndarray, list[str], np.ndarray]:
     features = np.full((rows, len(FEATURE_NAMES)), 5.1, dtype=np.float32)
     probabilities = np.tile(np.array([0.9, 0.08, 0.02], dtype=np.float32), (rows, 1))
-    log.submit("classifier:test", features, ["setosa"] * rows, probabilities)
+    return features, ["setosa"] * rows, probabilities
+
+
+def submit_one(log: PredictionLog, rows: int = 2) -> None:
+    features, labels, probabilities = example_arrays(rows)
+    log.submit("classifier:test", features, labels, probabilities)
 
 
 def logged_lines(directory: Path) -> list[dict]:
@@ -39,7 +43,7 @@ def test_every_prediction_submitted_from_many_threads_is_written_exactly_once(
     tmp_path: Path,
 ) -> None:
     log = PredictionLog(
-        settings(tmp_path, prediction_log_queue_size=100_000), FEATURE_NAMES, CLASSES
+        settings(tmp_path, prediction_log_queue_bytes=1024**3), FEATURE_NAMES, CLASSES
     )
     threads = [
         threading.Thread(target=lambda: [submit_one(log) for _ in range(500)]) for _ in range(8)
@@ -57,22 +61,28 @@ def test_every_prediction_submitted_from_many_threads_is_written_exactly_once(
     assert lines[0]["confidence"] == 0.9
 
 
-def test_submit_never_waits_for_a_slow_writer_and_counts_what_it_drops(tmp_path: Path) -> None:
+def test_submit_never_waits_for_a_stalled_writer_and_drops_beyond_the_byte_bound(
+    tmp_path: Path,
+) -> None:
+    stalled = threading.Event()  # a disk that does not answer until the end of the test
     drops = []
-    slow = PredictionLog(
-        settings(tmp_path, prediction_log_queue_size=10),
+    one_batch = Batch(0, None, "classifier:test", *example_arrays(rows=2), write=True).size_bytes
+    log = PredictionLog(
+        settings(tmp_path, prediction_log_queue_bytes=10 * one_batch),
         FEATURE_NAMES,
         CLASSES,
-        on_batch=lambda batch: time.sleep(0.5),  # a disk that takes half a second per write
+        on_batch=lambda batch: stalled.wait(),
         on_drop=lambda: drops.append(1),
     )
-    started = time.perf_counter()
-    for _ in range(200):
-        submit_one(slow)
-    elapsed = time.perf_counter() - started
+    submitter = threading.Thread(target=lambda: [submit_one(log) for _ in range(200)])
+    submitter.start()
+    submitter.join(timeout=30)
+    waited = submitter.is_alive()
+    stalled.set()
+    log.close()
 
-    assert elapsed < 0.1, f"200 submits took {elapsed:.3f} s: the request path waited"
-    assert 180 <= len(drops) <= 190  # the queue holds 10; the writer took at most one
+    assert not waited, "submit waited for the writer"
+    assert 189 <= len(drops) <= 190  # the bound holds 10 batches; the writer took at most one
 
 
 def test_sample_rate_zero_logs_nothing_but_still_hands_every_batch_to_the_metrics(
