@@ -46,6 +46,8 @@ def test_plan_writes_every_kubernetes_object_as_yaml(plan: Plan) -> None:
         "EC2NodeClass",
         "NodePool",
         "SecretStore",
+        # The service's keys file, and the canary's key for the load tests.
+        "ExternalSecret",
         "ExternalSecret",
         # What the GitHub deploy role may do in the app namespace.
         "Role",
