@@ -41,6 +41,7 @@ PACKAGE_FILES = [
             "model_metrics",
             "prediction_log",
             "reference_profile",
+            "retention",
             "traffic_sample",
             "traffic_window",
             "watch",
@@ -86,6 +87,7 @@ TEST_FILES = [
     "service/monitoring/test_drift.py",
     "service/monitoring/test_drift_job.py",
     "service/monitoring/test_prediction_log.py",
+    "service/monitoring/test_retention.py",
     "service/monitoring/test_watched_server.py",
     "service/test_api_contract.py",
     "service/test_http_api.py",
@@ -279,6 +281,7 @@ TOP_LEVEL_FILES = [
     "Makefile",
     "README.md",
     "docs/api-keys.md",
+    "docs/prediction-log.md",
     "pyproject.toml",
     "uv.lock",
 ]

@@ -1,7 +1,8 @@
 """The drift job in the cluster: every hour, a CronJob runs the package's drift job from
-the service's own image (which holds the served model and its reference profile), reads
-the last day of every pod's prediction log from the shared volume, read-only, and pushes
-its verdict to the Pushgateway, where the alert rules and the dashboard find it.
+the service's own image (which holds the served model and its reference profile). It
+first deletes what the stack's prediction log retention no longer allows, from every
+pod's folder on the shared volume, then reads the last day of the log and pushes its
+verdict to the Pushgateway, where the alert rules and the dashboard find it.
 
     kubectl -n <namespace> create job --from=cronjob/<project>-drift-job drift-now
     kubectl -n <namespace> logs -f job/drift-now
@@ -56,6 +57,9 @@ def drift_pod(
     arguments = ["--log-dir", PREDICTION_LOG_MOUNT, "--output", OUTPUT]
     arguments += ["--window-hours", str(WINDOW_HOURS), "--model-store", BENTO_MODEL_STORE]
     arguments += ["--pushgateway", pushgateway_url, "--namespace", config.app_namespace]
+    retention = config.prediction_log
+    arguments += ["--retention-days", str(retention.retention_days)]
+    arguments += ["--retention-gib", str(retention.max_gib)]
     return {
         "metadata": {"labels": drift_job_labels(config)},
         "spec": {
@@ -88,11 +92,8 @@ def drift_pod(
                     "securityContext": RESTRICTED_CONTAINER,
                     "volumeMounts": [
                         {"name": "tmp", "mountPath": "/tmp"},
-                        {
-                            "name": "prediction-log",
-                            "mountPath": PREDICTION_LOG_MOUNT,
-                            "readOnly": True,
-                        },
+                        # Writable: the retention deletes old files.
+                        {"name": "prediction-log", "mountPath": PREDICTION_LOG_MOUNT},
                     ],
                 }
             ],
@@ -100,7 +101,7 @@ def drift_pod(
                 {"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}},
                 {
                     "name": "prediction-log",
-                    "persistentVolumeClaim": {"claimName": claim, "readOnly": True},
+                    "persistentVolumeClaim": {"claimName": claim},
                 },
             ],
         },

@@ -4,7 +4,9 @@ the EFS CSI driver (an EKS add-on with its own Pod Identity role).
 
 EFS, not a block volume, because many pods on many nodes in several zones write at once
 (ReadWriteMany). NFS is open only to the cluster's security group, which the nodes carry;
-the node, not the pod, mounts the volume, so no NetworkPolicy is involved.
+the node, not the pod, mounts the volume, so no NetworkPolicy is involved. The file
+system's policy refuses any connection without TLS (the CSI driver mounts with TLS by
+default) and root access, which the access points' own user never needs.
 """
 
 import pulumi
@@ -30,6 +32,27 @@ CSI_DRIVER_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonEFSCSIDriverPoli
 NOMINAL_SIZE = "5Gi"
 
 
+def file_system_policy(file_system_arn: pulumi.Input[str]) -> pulumi.Output[str]:
+    """EFS's default policy (any client reaching a mount target may mount, write and act
+    as root) without root, and with TLS required of every connection."""
+    return iam.policy_json(
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": "*"},
+            "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
+            "Resource": file_system_arn,
+            "Condition": {"Bool": {"elasticfilesystem:AccessedViaMountTarget": "true"}},
+        },
+        {
+            "Effect": "Deny",
+            "Principal": {"AWS": "*"},
+            "Action": "*",
+            "Resource": file_system_arn,
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        },
+    )
+
+
 class PredictionStorageAws(pulumi.ComponentResource):
     """The AWS layer's part: the file system, its mount targets and the CSI driver."""
 
@@ -52,6 +75,12 @@ class PredictionStorageAws(pulumi.ComponentResource):
             encrypted=True,
             kms_key_id=key.arn,
             tags=tags(config, Name=f"{config.name}-prediction-log"),
+            opts=child,
+        )
+        aws.efs.FileSystemPolicy(
+            f"{name}-policy",
+            file_system_id=file_system.id,
+            policy=file_system_policy(file_system.arn),
             opts=child,
         )
         security_group = aws.ec2.SecurityGroup(

@@ -286,6 +286,14 @@ class Canary(Settings):
         return self
 
 
+class PredictionLogRetention(Settings):
+    """How long the prediction log is kept, and how large it may grow, across every pod
+    (docs/prediction-log.md). Enforced hourly by the drift job, which reads a day."""
+
+    retention_days: Annotated[int, Field(ge=1, le=3650)] = 30
+    max_gib: Annotated[int, Field(ge=1, le=100_000)] = 50
+
+
 class ClusterLayerConfig(EnvironmentConfig):
     """The cluster layer of one environment (stack `<environment>-cluster`): Kubernetes
     objects only, applied from inside the VPC; the AWS layer's outputs tell it where."""
@@ -300,6 +308,7 @@ class ClusterLayerConfig(EnvironmentConfig):
     domain_name: str | None = None
     certificate_arn: Annotated[str, Field(pattern=f"^{CERTIFICATE_ARN}$")] | None = None
     canary: Canary = Canary()
+    prediction_log: PredictionLogRetention = PredictionLogRetention()
 
     @property
     def aws_stack(self) -> str:

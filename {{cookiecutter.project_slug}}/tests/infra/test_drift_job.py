@@ -44,7 +44,7 @@ def test_delivery_owns_the_jobs_image(plan: Plan) -> None:
     assert record["ignoreChanges"] == ["spec.jobTemplate.spec.template.spec.containers[0].image"]
 
 
-def test_the_job_reads_the_shared_log_read_only_and_pushes_to_the_pushgateway(
+def test_the_job_prunes_and_reads_the_shared_log_and_pushes_to_the_pushgateway(
     plan: Plan,
 ) -> None:
     pod = drift_pod(plan)
@@ -56,11 +56,11 @@ def test_the_job_reads_the_shared_log_read_only_and_pushes_to_the_pushgateway(
     [service] = rollout["spec"]["template"]["spec"]["containers"]
     [service_mount] = [m for m in service["volumeMounts"] if m["name"] == log_volume["name"]]
 
-    assert log_volume["persistentVolumeClaim"] == {
-        "claimName": claim["metadata"]["name"],
-        "readOnly": True,
-    }
-    assert log_mount["readOnly"] is True
+    # Writable: the job deletes what the retention no longer allows.
+    assert log_volume["persistentVolumeClaim"] == {"claimName": claim["metadata"]["name"]}
+    assert "readOnly" not in log_mount
+    assert argument(container, "--retention-days") == "30"
+    assert argument(container, "--retention-gib") == "50"
     assert argument(container, "--log-dir") == log_mount["mountPath"] == service_mount["mountPath"]
     assert argument(container, "--pushgateway") == (
         "http://prometheus-pushgateway.monitoring.svc.cluster.local:9091"

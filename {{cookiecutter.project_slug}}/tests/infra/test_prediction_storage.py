@@ -1,6 +1,8 @@
 """The prediction log's shared volume: encrypted EFS reachable only from the cluster,
 mounted by the EFS CSI add-on, claimed ReadWriteMany, a folder per service pod."""
 
+import json
+
 from tests.infra.conftest import Plan
 
 FILE_SYSTEM = "aws:efs/fileSystem:FileSystem"
@@ -122,3 +124,23 @@ def test_each_service_pod_logs_to_its_own_folder_of_the_shared_volume(plan: Plan
     assert names.index("POD_NAME") < names.index("SERVICE_PREDICTION_LOG_DIR")
     assert env["SERVICE_PREDICTION_LOG_DIR"]["value"] == f"{mount_path}/$(POD_NAME)"
     assert container["securityContext"]["readOnlyRootFilesystem"] is True
+
+
+def test_the_file_system_refuses_connections_without_tls_and_root_access(plan: Plan) -> None:
+    policy = json.loads(plan.one("aws:efs/fileSystemPolicy:FileSystemPolicy")["policy"])
+    allow, deny = policy["Statement"]
+    file_system = plan.arn("efs", "filesystem", "prediction-storage-file-system")
+
+    assert allow["Resource"] == deny["Resource"] == file_system
+    assert allow["Effect"] == "Allow"
+    assert allow["Action"] == ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]
+    assert allow["Condition"] == {"Bool": {"elasticfilesystem:AccessedViaMountTarget": "true"}}
+    assert (deny["Effect"], deny["Action"]) == ("Deny", "*")
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_the_csi_driver_mounts_with_tls(plan: Plan) -> None:
+    """encryptInTransit is true unless a volume turns it off: the policy above would then
+    refuse the mount, so no storage class may."""
+    [storage_class] = plan.kubernetes("StorageClass")
+    assert storage_class["parameters"].get("encryptInTransit", "true") == "true"

@@ -5,7 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package_name }}.api_keys import RELOAD_SECONDS, ApiKeys, ApiKeysError, read_api_keys
+from {{ cookiecutter.package_name }}.api_keys import (
+    RELOAD_SECONDS,
+    ApiKeys,
+    ApiKeysError,
+    read_api_keys,
+)
 
 from tests.server_settings import write_api_keys
 

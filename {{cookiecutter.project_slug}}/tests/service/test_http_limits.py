@@ -10,7 +10,10 @@ import bentoml
 import pytest
 
 import cloud.service_pod as service_pod
-from {{ cookiecutter.package_name }}.http_limits import HEAD_TIMEOUT_SECONDS, MAX_HEAD_BYTES
+from {{ cookiecutter.package_name }}.http_limits import (
+    HEAD_TIMEOUT_SECONDS,
+    MAX_HEAD_BYTES,
+)
 
 from harness.local_service import LocalService, running
 from tests.server_settings import KEYS_SETTING, SERVICE

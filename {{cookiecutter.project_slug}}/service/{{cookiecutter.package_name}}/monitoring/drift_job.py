@@ -25,6 +25,7 @@ from ..schemas import FEATURE_NAMES
 from ..settings import ServiceSettings
 from .drift import MIN_ROWS, DriftResult, as_frame, compare
 from .drift_metrics import push_metrics, write_metrics
+from .retention import Retention, enforce
 from .traffic_window import read_window
 
 MAX_ROWS = 100_000
@@ -51,6 +52,13 @@ def describe(result: DriftResult, versions: frozenset[str]) -> str:
     return "\n".join(lines)
 
 
+def positive(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive number")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--log-dir", type=Path, required=True, help="the prediction log")
@@ -68,11 +76,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--namespace", help="the app's namespace: the label the pushed metrics carry"
     )
+    parser.add_argument(
+        "--retention-days",
+        type=positive,
+        help="first delete log files older than this, from every pod (docs/prediction-log.md)",
+    )
+    parser.add_argument(
+        "--retention-gib",
+        type=positive,
+        help="and then the oldest until the whole log fits this many GiB",
+    )
     arguments = parser.parse_args(argv)
     if arguments.pushgateway and not arguments.namespace:
         parser.error(
             "--pushgateway needs --namespace: the app's namespace, which the alert rules "
             "select on (the stack's `appNamespace` output)"
+        )
+
+    if (arguments.retention_days is None) != (arguments.retention_gib is None):
+        parser.error("--retention-days and --retention-gib go together")
+    if arguments.retention_days is not None:
+        retention = Retention.of(arguments.retention_days, arguments.retention_gib)
+        pruned = enforce(arguments.log_dir, retention)
+        print(
+            f"Retention: deleted {pruned.deleted_files} files ({pruned.deleted_bytes} bytes) "
+            f"and {pruned.deleted_folders} empty pod folders; kept {pruned.kept_files} files "
+            f"({pruned.kept_bytes} bytes)"
         )
 
     if arguments.model_store:

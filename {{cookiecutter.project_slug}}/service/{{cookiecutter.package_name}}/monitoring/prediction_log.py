@@ -37,6 +37,9 @@ FILE_SUFFIX = ".jsonl"
 # The writer wakes this often, rather than on every submit: waking a thread per request
 # made the event loop hand over the GIL each time, which cost more than the logging.
 DRAIN_SECONDS = 0.1
+# After this long without a write, check that the open file still exists: the retention
+# (retention.py) deletes files older than its age, and an idle pod's open file can be one.
+IDLE_CHECK_SECONDS = 3600
 # What a queued batch costs beyond its arrays and labels: the Batch, the list, the deque slot.
 BATCH_OVERHEAD_BYTES = 256
 
@@ -97,6 +100,7 @@ class PredictionLog:
         self.file: TextIO | None = None
         self.file_name_stem = f"{FILE_PREFIX}{socket.gethostname()}-{os.getpid()}"
         self.files_opened = 0
+        self.last_write = time.monotonic()
         self.thread = threading.Thread(target=self.run, name="prediction-log", daemon=True)
         self.thread.start()
 
@@ -177,9 +181,15 @@ class PredictionLog:
 
     def write(self, text: str) -> None:
         limit = self.settings.prediction_log_max_file_bytes
-        if self.file is None or self.file.tell() + len(text) > limit:
+        if self.file is None or self.file.tell() + len(text) > limit or self.deleted_while_idle():
             self.file = self.rotate(self.file)
         self.file.write(text)
+        self.last_write = time.monotonic()
+
+    def deleted_while_idle(self) -> bool:
+        """Lines written to a deleted file would be lost: start a new one instead."""
+        idle = time.monotonic() - self.last_write > IDLE_CHECK_SECONDS
+        return idle and self.file is not None and not Path(self.file.name).exists()
 
     def rotate(self, current: TextIO | None) -> TextIO:
         """Start a new file; delete the oldest beyond `max_files` (the size bound)."""

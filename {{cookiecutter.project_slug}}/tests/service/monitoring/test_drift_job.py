@@ -35,6 +35,9 @@ from tests.infra.test_alert_rules import case, declared_groups, gauge, run_promt
 
 CLASSES = ("setosa", "versicolor", "virginica")
 PODS = ("service-7d9f4c-abcde", "service-7d9f4c-fghij")
+# A pod replaced two months ago: its log outlived the stack's retention.
+DEPARTED_POD = "service-5b8e2a-klmno"
+TWO_MONTHS_AGO = time.time() - 60 * 86_400
 # A metric selector with equality matchers only, as the alert rules write them.
 SELECTOR = re.compile(r"(model_\w+)\{([^}]*)\}")
 MATCHER = re.compile(r'(\w+)="([^"]*)"')
@@ -99,6 +102,9 @@ def shared_volume(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
     traffic[:, 2] += 3
     for pod, rows in zip(PODS, np.array_split(traffic, len(PODS)), strict=True):
         log_traffic(volume / pod, rows)
+    log_traffic(volume / DEPARTED_POD, traffic[:5])
+    for path in [*(volume / DEPARTED_POD).iterdir(), volume / DEPARTED_POD]:
+        os.utime(path, (TWO_MONTHS_AGO, TWO_MONTHS_AGO))
     return volume, len(traffic)
 
 
@@ -168,6 +174,15 @@ def test_the_job_reads_every_pods_log_and_the_model_without_a_bentoml_home(
     assert "petal_length_cm" in pushed["stdout"].split("Drifted features:")[1]
     # The image's root filesystem is read-only: the job must not need a BentoML home.
     assert not pushed["home"].exists()
+
+
+def test_the_job_first_deletes_what_the_stacks_retention_no_longer_allows(
+    pushed: dict, shared_volume: tuple[Path, int]
+) -> None:
+    volume, _ = shared_volume
+    assert "Retention: deleted 1 files" in pushed["stdout"]
+    assert "and 1 empty pod folders" in pushed["stdout"]
+    assert sorted(path.name for path in volume.iterdir()) == sorted(PODS)
 
 
 def test_the_job_pushes_every_exported_metric_under_its_job_and_the_apps_namespace(

@@ -2,11 +2,13 @@
 
 import json
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
 
 from {{ cookiecutter.package_name }}.monitoring.prediction_log import (
+    IDLE_CHECK_SECONDS,
     Batch,
     PredictionLog,
     PredictionLogSettings,
@@ -126,3 +128,21 @@ def test_logging_is_off_when_no_directory_is_set(tmp_path: Path) -> None:
     log.close()
     assert len(seen) == 1
     assert not seen[0].write
+
+
+def test_a_file_the_retention_deleted_while_the_pod_was_idle_is_replaced_not_written_to(
+    tmp_path: Path,
+) -> None:
+    log = PredictionLog(settings(tmp_path), FEATURE_NAMES, CLASSES)
+    submit_one(log)
+    deadline = time.monotonic() + 10
+    while not any(path.stat().st_size for path in tmp_path.glob("predictions-*.jsonl")):
+        assert time.monotonic() < deadline, "the writer never wrote"
+        time.sleep(0.05)
+    [first] = tmp_path.glob("predictions-*.jsonl")
+    first.unlink()  # what retention.enforce does to a file older than the retention
+    log.last_write -= IDLE_CHECK_SECONDS + 1
+    submit_one(log)
+    log.close()
+
+    assert len(logged_lines(tmp_path)) == 2
