@@ -90,6 +90,28 @@ def test_the_image_installs_the_locked_runtime_and_drift_job_and_nothing_for_tra
     assert list((bento / "env" / "python" / "wheels").glob("*.whl"))
 
 
+def test_every_requirement_the_image_installs_is_pinned_by_its_hashes(bento: Path) -> None:
+    text = (bento / "env" / "python" / "requirements.txt").read_text()
+    entries = [
+        entry.strip()
+        for entry in text.replace("\\\n", " ").splitlines()
+        if entry.strip() and not entry.lstrip().startswith("#")
+    ]
+    locked = tomllib.loads((PROJECT / "uv.lock").read_text())["package"]
+    bentoml_version = next(package["version"] for package in locked if package["name"] == "bentoml")
+
+    unhashed = [entry for entry in entries if "--hash=sha256:" not in entry]
+    # BentoML appends a bare pin of itself; the lock's own bentoml line carries hashes.
+    assert unhashed == [f"bentoml=={bentoml_version}"]
+    assert len(entries) > 50
+
+
+def test_the_image_installs_no_compiler_and_no_download_tools(bento: Path) -> None:
+    dockerfile = (bento / "env" / "docker" / "Dockerfile").read_text()
+    for tool in ("apt-get", "build-essential", "curl", "gnupg"):
+        assert tool not in dockerfile
+
+
 def test_the_bento_serves_predictions_with_no_model_store_of_its_own(
     bento_server: LocalService,
 ) -> None:
