@@ -16,7 +16,9 @@ class ClusterConnection(pulumi.ComponentResource):
 
     name: pulumi.Output[str]
     security_group_id: pulumi.Output[str]
-    vpc_cidr: pulumi.Output[str]
+    # The subnets the service's load balancer goes in, and their CIDRs (network.py).
+    load_balancer_subnet_ids: pulumi.Output[list[str]]
+    load_balancer_cidrs: pulumi.Output[list[str]]
     provider: kubernetes.Provider
 
     def __init__(
@@ -30,7 +32,11 @@ class ClusterConnection(pulumi.ComponentResource):
         )
         self.name = self.output("clusterName")
         self.security_group_id = self.output("clusterSecurityGroupId")
-        self.vpc_cidr = self.output("vpcCidr")
+        subnets = self.output("loadBalancerSubnets").apply(
+            lambda by_scheme: by_scheme[config.load_balancer_scheme]
+        )
+        self.load_balancer_subnet_ids = subnets.apply(lambda chosen: chosen["ids"])
+        self.load_balancer_cidrs = subnets.apply(lambda chosen: chosen["cidrs"])
         self.provider = kubernetes.Provider(
             f"{name}-kubernetes",
             kubeconfig=kubeconfig(

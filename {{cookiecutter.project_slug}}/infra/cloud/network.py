@@ -1,5 +1,11 @@
 """VPC over the configured zones: a public and a private subnet per zone, NAT for the
-private ones (one in dev, one per zone in prod). Nodes only ever live in private subnets."""
+private ones (one in dev, one per zone in prod). Nodes only ever live in private subnets.
+
+Load balancers get subnets that hold nothing else: the public ones (NAT gateways aside)
+for an internet-facing ALB, and small "ingress" subnets for an internal one. The service
+pods' NetworkPolicy admits exactly the ALB's subnets (network_policies.py): the ALB
+reaches pods from addresses in its own subnets, and with the VPC CNI every pod, node and
+runner has a VPC address, so admitting the VPC would admit them all."""
 
 import pulumi
 import pulumi_aws as aws
@@ -11,12 +17,19 @@ from .stack_config import AwsLayerConfig
 SUBNET_PREFIX_EXTENSION = 4
 # Public subnets start halfway through the VPC range, after room for 8 private ones.
 PUBLIC_SUBNET_OFFSET = 8
+# Internal load balancers' subnets: the last /20 block, cut in 8 (unused while there are
+# at most 6 zones). /23 each in a /16 VPC; /27, AWS's minimum for an ALB, in a /20 one.
+INGRESS_BLOCK = 15
+INGRESS_PREFIX_EXTENSION = 3
 
 
 class Network(pulumi.ComponentResource):
     vpc_id: pulumi.Output[str]
     private_subnet_ids: list[pulumi.Output[str]]
     public_subnet_ids: list[pulumi.Output[str]]
+    public_subnet_cidrs: list[str]
+    ingress_subnet_ids: list[pulumi.Output[str]]
+    ingress_subnet_cidrs: list[str]
 
     def __init__(
         self, name: str, config: AwsLayerConfig, opts: pulumi.ResourceOptions | None = None
@@ -83,11 +96,8 @@ class Network(pulumi.ComponentResource):
                     tags=tags(
                         config,
                         Name=f"{config.name}-private-{zone}",
-                        # Internal load balancers, and Karpenter's subnet discovery.
-                        **{
-                            "kubernetes.io/role/internal-elb": "1",
-                            "karpenter.sh/discovery": config.name,
-                        },
+                        # Karpenter's subnet discovery; load balancers never go here.
+                        **{"karpenter.sh/discovery": config.name},
                     ),
                     opts=child,
                 )
@@ -125,7 +135,47 @@ class Network(pulumi.ComponentResource):
                 f"{name}-private-{zone}", subnet_id=subnet.id, route_table_id=routes.id, opts=child
             )
 
+        zones = config.availability_zones
+        ingress_blocks = list(
+            blocks[INGRESS_BLOCK].subnets(prefixlen_diff=INGRESS_PREFIX_EXTENSION)
+        )
+        self.ingress_subnet_cidrs = [str(block) for block in ingress_blocks[: len(zones)]]
+        # Local routes only: an internal load balancer talks to the VPC and nothing else.
+        ingress_routes = aws.ec2.RouteTable(
+            f"{name}-ingress",
+            vpc_id=vpc.id,
+            tags=tags(config, Name=f"{config.name}-ingress"),
+            opts=child,
+        )
+        ingress_subnets = []
+        for zone, cidr in zip(zones, self.ingress_subnet_cidrs, strict=True):
+            ingress_subnets.append(
+                aws.ec2.Subnet(
+                    f"{name}-ingress-{zone}",
+                    vpc_id=vpc.id,
+                    availability_zone=zone,
+                    cidr_block=cidr,
+                    map_public_ip_on_launch=False,
+                    tags=tags(
+                        config,
+                        Name=f"{config.name}-ingress-{zone}",
+                        **{"kubernetes.io/role/internal-elb": "1"},
+                    ),
+                    opts=child,
+                )
+            )
+            aws.ec2.RouteTableAssociation(
+                f"{name}-ingress-{zone}",
+                subnet_id=ingress_subnets[-1].id,
+                route_table_id=ingress_routes.id,
+                opts=child,
+            )
+
         self.vpc_id = vpc.id
         self.private_subnet_ids = [subnet.id for subnet in private_subnets]
         self.public_subnet_ids = [subnet.id for subnet in public_subnets]
+        self.public_subnet_cidrs = [
+            str(blocks[PUBLIC_SUBNET_OFFSET + index]) for index in range(len(zones))
+        ]
+        self.ingress_subnet_ids = [subnet.id for subnet in ingress_subnets]
         self.register_outputs({"vpc_id": self.vpc_id})

@@ -1,6 +1,7 @@
 """Who may talk to whom in the app namespace (enforced by the VPC CNI's network policy
 agent). Nothing, unless a policy says so: the namespace denies all traffic by default.
-The service accepts its port from the VPC (the ALB sends straight to pod IPs), from
+The service accepts its port from its load balancer's subnets (the ALB sends straight to
+pod IPs, from addresses in its own subnets, which hold nothing else: network.py), from
 Prometheus and from the load-test pods, and calls out to nothing but DNS; the load-test
 pods reach the service, and a distributed run's workers its master. The drift job's own
 policy is in drift_job.py, the Pushgateway's in monitoring.py."""
@@ -63,11 +64,13 @@ def create_network_policies(
             "policyTypes": ["Ingress", "Egress"],
             "ingress": [
                 {
-                    "from": [
-                        {"ipBlock": {"cidr": cluster.vpc_cidr}},
-                        prometheus_pods(),
-                        {"podSelector": {"matchLabels": load_test_labels}},
-                    ],
+                    "from": cluster.load_balancer_cidrs.apply(
+                        lambda cidrs: [
+                            *({"ipBlock": {"cidr": cidr}} for cidr in cidrs),
+                            prometheus_pods(),
+                            {"podSelector": {"matchLabels": load_test_labels}},
+                        ]
+                    ),
                     "ports": service_port,
                 }
             ],

@@ -93,9 +93,15 @@ def background_analysis(analysis: CanaryAnalysis, steps: list[dict]) -> dict:
     }
 
 
-def ingress_annotations(config: ClusterLayerConfig) -> dict[str, str]:
+def ingress_annotations(
+    config: ClusterLayerConfig, subnet_ids: pulumi.Input[list[str]]
+) -> dict[str, pulumi.Input[str]]:
     prefix = "alb.ingress.kubernetes.io"
     annotations = {
+        f"{prefix}/scheme": config.load_balancer_scheme,
+        # Named, not discovered: the controller keeps an existing ALB's subnets otherwise,
+        # and the service's NetworkPolicy admits exactly these subnets' addresses.
+        f"{prefix}/subnets": pulumi.Output.from_input(subnet_ids).apply(", ".join),
         f"{prefix}/target-type": "ip",
         f"{prefix}/healthcheck-path": "/readyz",
         f"{prefix}/target-group-attributes": (
@@ -108,16 +114,11 @@ def ingress_annotations(config: ClusterLayerConfig) -> dict[str, str]:
     if config.certificate_arn:
         return {
             **annotations,
-            f"{prefix}/scheme": "internet-facing",
             f"{prefix}/listen-ports": json.dumps([{"HTTPS": 443}]),
             f"{prefix}/certificate-arn": config.certificate_arn,
             f"{prefix}/ssl-policy": TLS_POLICY,
         }
-    return {
-        **annotations,
-        f"{prefix}/scheme": "internal",
-        f"{prefix}/listen-ports": json.dumps([{"HTTP": 80}]),
-    }
+    return {**annotations, f"{prefix}/listen-ports": json.dumps([{"HTTP": 80}])}
 
 
 def load_balancer_url(status: kubernetes.networking.v1.outputs.IngressStatus | None) -> str:
@@ -218,7 +219,12 @@ class ServiceWorkload(pulumi.ComponentResource):
             ingress_rule["host"] = config.domain_name
         ingress = kubernetes.networking.v1.Ingress(
             f"{name}-ingress",
-            metadata=metadata(annotations={**ingress_annotations(config), **SKIP_AWAIT}),
+            metadata=metadata(
+                annotations={
+                    **ingress_annotations(config, cluster.load_balancer_subnet_ids),
+                    **SKIP_AWAIT,
+                }
+            ),
             spec={"ingressClassName": "alb", "rules": [ingress_rule]},
             opts=options,
         )

@@ -207,6 +207,9 @@ class AwsLayerConfig(EnvironmentConfig):
     def require_two_zones(cls, zones: list[str]) -> list[str]:
         if len(zones) < 2:
             raise ValueError("must list at least 2 zones, for EKS and for failover")
+        # The subnet plan (network.py) has room for 6, as many as any region has.
+        if len(zones) > 6:
+            raise ValueError("must list at most 6 zones")
         return zones
 
     @field_validator("public_access_cidrs")
@@ -314,6 +317,12 @@ class ClusterLayerConfig(EnvironmentConfig):
     def aws_stack(self) -> str:
         """The AWS layer's stack of the same environment, whose outputs this one reads."""
         return f"organization/{self.project}/{self.environment}"
+
+    @property
+    def load_balancer_scheme(self) -> str:
+        """HTTPS on a public load balancer with a domain; otherwise plain HTTP on an
+        internal one, reachable from the VPC only."""
+        return "internet-facing" if self.certificate_arn else "internal"
 
     @property
     def karpenter_capacity_types(self) -> tuple[str, ...]:

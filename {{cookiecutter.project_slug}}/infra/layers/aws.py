@@ -37,6 +37,17 @@ def build(config: AwsLayerConfig) -> None:
     pulumi.export("project", config.project)
     pulumi.export("vpcId", network.vpc_id)
     pulumi.export("vpcCidr", config.vpc_cidr)
+    # Where the service's load balancer may go, by scheme (cluster layer, service_workload.py).
+    pulumi.export(
+        "loadBalancerSubnets",
+        {
+            "internet-facing": {
+                "ids": network.public_subnet_ids,
+                "cidrs": network.public_subnet_cidrs,
+            },
+            "internal": {"ids": network.ingress_subnet_ids, "cidrs": network.ingress_subnet_cidrs},
+        },
+    )
     pulumi.export("clusterName", cluster.name)
     pulumi.export("clusterEndpoint", cluster.endpoint)
     pulumi.export("clusterCertificateAuthority", cluster.certificate_authority)

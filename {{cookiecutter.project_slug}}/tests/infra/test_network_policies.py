@@ -20,6 +20,7 @@ from cloud.service_pod import PORT as SERVICE_PORT
 
 from tests.infra.conftest import Plan
 from tests.infra.network_reachability import Peer, can_reach
+from tests.infra.test_service_workload import ingress_annotation
 
 DNS_PORT = 53
 
@@ -61,14 +62,24 @@ def cluster(plan: Plan) -> tuple[list[dict], dict[str, Peer]]:
         for release in plan.all("kubernetes:helm.sh/v3:Release")
         if release["inputs"]["chart"] == "prometheus-pushgateway"
     ]
-    vpc = ipaddress.ip_network(plan.exports.get("vpcCidr", "10.20.0.0/16"))
-    addresses = (str(address) for address in vpc.hosts())
+    # Pods, nodes and the CI runner take addresses in the private subnets (the VPC CNI);
+    # the ALB, in the subnets the AWS layer gives load balancers of its scheme.
+    [private, *_] = [
+        subnet["inputs"]["cidrBlock"]
+        for subnet in plan.all("aws:ec2/subnet:Subnet")
+        if "-private-" in subnet["name"]
+    ]
+    scheme = ingress_annotation(plan, "scheme")
+    alb_subnet = plan.exports["loadBalancerSubnets"][scheme]["cidrs"][-1]
+    addresses = (str(address) for address in ipaddress.ip_network(private).hosts())
 
     def pod(name: str, namespace: str, labels: dict[str, str]) -> Peer:
         return Peer(name, next(addresses), namespace, labels)
 
     peers = {
-        "alb": Peer("alb", next(addresses)),
+        "alb": Peer("alb", str(next(ipaddress.ip_network(alb_subnet).hosts()))),
+        "another node": Peer("another node", next(addresses)),
+        "ci runner": Peer("ci runner", next(addresses)),
         "service": pod("service", app, rollout["spec"]["template"]["metadata"]["labels"]),
         "gate": pod("gate", app, job_pod_labels(plan, "locust-gate")),
         "analysis load": pod("analysis load", app, job_pod_labels(plan, "canary-load")),
@@ -115,6 +126,10 @@ TABLE = [
     ("prometheus", "pushgateway", PUSHGATEWAY_PORT, True),
     ("service", "coredns", DNS_PORT, True),
     ("drift job", "coredns", DNS_PORT, True),
+    # Only the ALB's subnets, not the VPC: no pod of another namespace, no node, no runner.
+    ("other namespace pod", "service", SERVICE_PORT, False),
+    ("another node", "service", SERVICE_PORT, False),
+    ("ci runner", "service", SERVICE_PORT, False),
     # Default deny in the app namespace: a pod no policy names can do nothing.
     ("other app pod", "service", SERVICE_PORT, False),
     ("other app pod", "coredns", DNS_PORT, False),

@@ -4,6 +4,7 @@ that lets pods leave the load balancer before they stop."""
 import pytest
 
 from tests.infra.conftest import Plan, run_plan
+from tests.infra.test_network import SUBNET
 
 
 def rollout(plan: Plan) -> dict:
@@ -220,6 +221,36 @@ def test_with_a_domain_the_load_balancer_is_public_and_https_only(with_domain: P
     assert ingress_annotation(with_domain, "certificate-arn").startswith("arn:aws:acm:")
     assert ingress_annotation(with_domain, "ssl-policy").startswith("ELBSecurityPolicy-TLS13")
     assert ingress["spec"]["rules"][0]["host"] == "api.example.com"
+
+
+def alb_ip_blocks(plan: Plan) -> list[str]:
+    [service_policy] = [
+        policy
+        for policy in plan.kubernetes("NetworkPolicy")
+        if policy["spec"]["podSelector"] == rollout(plan)["spec"]["selector"]
+    ]
+    peers = service_policy["spec"]["ingress"][0]["from"]
+    return [peer["ipBlock"]["cidr"] for peer in peers if "ipBlock" in peer]
+
+
+def subnets_named(plan: Plan, role: str) -> tuple[list[str], list[str]]:
+    """(ids, CIDRs) of the AWS layer's `role` subnets, as the mocks name them."""
+    found = [subnet for subnet in plan.all(SUBNET) if f"-{role}-" in subnet["name"]]
+    return (
+        [f"{subnet['name']}-id" for subnet in found],
+        [subnet["inputs"]["cidrBlock"] for subnet in found],
+    )
+
+
+@pytest.mark.parametrize(("variant", "role"), [("internal", "ingress"), ("domain", "public")])
+def test_the_load_balancer_is_placed_in_the_subnets_the_service_admits_and_only_those(
+    plans: dict[str, Plan], with_domain: Plan, variant: str, role: str
+) -> None:
+    chosen = with_domain if variant == "domain" else plans["prod"]
+    ids, cidrs = subnets_named(plans["prod"], role)
+
+    assert ingress_annotation(chosen, "subnets").split(", ") == ids
+    assert alb_ip_blocks(chosen) == cidrs
 
 
 def test_pod_disruption_budget_keeps_all_but_one_pod(plan: Plan) -> None:
