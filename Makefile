@@ -22,7 +22,7 @@ LOCK_BAKE := build/lock/iris-classifier
 lock: $(UV) ## Refresh {{cookiecutter.project_slug}}/uv.lock
 	rm -rf build/lock
 	$(UV) run --locked cookiecutter --no-input --output-dir build/lock .
-	cd $(LOCK_BAKE) && env -u VIRTUAL_ENV $(UV) lock
+	cd $(LOCK_BAKE) && env -u VIRTUAL_ENV $(abspath $(UV)) lock
 	sed 's/^name = "iris-classifier"$$/name = "{{ cookiecutter.project_slug }}"/' $(LOCK_BAKE)/uv.lock \
 		> '{{cookiecutter.project_slug}}/uv.lock'
 

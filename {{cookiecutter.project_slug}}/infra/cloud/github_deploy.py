@@ -1,7 +1,8 @@
 """The role GitHub Actions assumes to deliver: trusted only for this repository's deploy
 environment, allowed to push to this one repository, to record the released image, to
 describe this one cluster, and, inside the cluster, to change the Rollout's (and the
-drift CronJob's) image and read how its canary went, in the app namespace only.
+drift CronJob's) image and read how its canary went, in the app namespace only. RBAC
+grants the patch; an admission policy (deployer_admission.py) holds it to the images.
 
 Images are built once, in dev (staging), and signed there with the account's signing
 key; prod (production) copies the digest staging released, signatures included, from
@@ -17,6 +18,7 @@ from .account_bootstrap import AccountBootstrap
 from .app_namespace import AppNamespace
 from .cluster import Cluster
 from .cluster_connection import ClusterConnection
+from .deployer_admission import policy_spec
 from .naming import component_type, tags
 from .registry import Registry
 from .release_record import ReleaseRecord
@@ -176,5 +178,30 @@ class DeployerRole(pulumi.ComponentResource):
                 }
             ],
             opts=in_cluster,
+        )
+        policy_name = f"{config.project}-deployers-change-images-only"
+        policy = kubernetes.admissionregistration.v1.ValidatingAdmissionPolicy(
+            f"{name}-admission-policy",
+            metadata={"name": policy_name},
+            spec=cluster.output("repositoryUrl").apply(
+                lambda repository: policy_spec(deployers_group(config), repository)
+            ),
+            opts=pulumi.ResourceOptions(parent=self, provider=cluster.provider),
+        )
+        kubernetes.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
+            f"{name}-admission-binding",
+            metadata={"name": policy_name},
+            spec={
+                "policyName": policy_name,
+                "validationActions": ["Deny"],
+                "matchResources": {
+                    "namespaceSelector": {
+                        "matchLabels": {"kubernetes.io/metadata.name": namespace.name}
+                    }
+                },
+            },
+            opts=pulumi.ResourceOptions(
+                parent=self, provider=cluster.provider, depends_on=[policy, namespace]
+            ),
         )
         self.register_outputs({})
