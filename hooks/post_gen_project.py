@@ -14,7 +14,7 @@ Created {PROJECT_SLUG}/. Next:
 
 Then (deploys fire on main, so name the branch main):
     git init -b main && git add -A && git commit -m "Start from cookiecutter-bentoml-eks"
-and follow README.md, "Provision", to reach AWS.
+and follow docs/infrastructure.md to reach AWS.
 """
 
 

@@ -365,7 +365,7 @@ def test_serving_dependencies_exclude_training_and_test_tools(default_project: P
 
 
 def test_serving_dependencies_include_the_fast_http_stack(default_project: Path) -> None:
-    # Without them uvicorn silently falls back to h11 and asyncio (see README, "Speed").
+    # Without them uvicorn silently falls back to h11 and asyncio (see the project's docs/speed.md).
     pyproject = tomllib.loads((default_project / "pyproject.toml").read_text())
     serving = {pin.split("==")[0] for pin in pyproject["project"]["dependencies"]}
     assert {"httptools", "uvloop"} <= serving

@@ -110,7 +110,7 @@ COLUMNS = (
 
 
 def markdown_table(rows: list[Row]) -> str:
-    """A Markdown table: readable on a terminal, pasteable into the README."""
+    """A Markdown table: readable on a terminal, pasteable into Markdown."""
     cells = [[fmt.format(getattr(row, field)) for _, field, fmt in COLUMNS] for row in rows]
     header = [title for title, _, _ in COLUMNS]
     widths = [max(len(line[i]) for line in [header, *cells]) for i in range(len(COLUMNS))]

@@ -63,7 +63,7 @@ CAUSES = (
         # No such Rollout, or no Rollout kind yet: a new cluster before Argo Rollouts.
         ("(NotFound)", "not found", "doesn't have a resource type"),
         "The Rollout does not exist. Delivery creates it with the first release "
-        '(README, "The first release"); if it existed, something deleted it: run '
+        '(docs/delivery.md, "The first release"); if it existed, something deleted it: run '
         "delivery again.",
     ),
 )

@@ -24,7 +24,7 @@ AWS_LAYER_VARIABLES = {
     "appNamespace": "APP_NAMESPACE",
     "releaseRecord": "RELEASE_RECORD",
 }
-# serviceUrl appears once the first release created the service (README, "Deliver").
+# serviceUrl appears once the first release created the service (docs/delivery.md).
 CLUSTER_LAYER_VARIABLES = {"serviceUrl": "SERVICE_URL"}
 CLUSTER_ROLE_VARIABLE = "PULUMI_CLUSTER_ROLE_ARN"
 # Bootstrap output -> repository variable, read by infra.yml.
@@ -41,12 +41,12 @@ REVIEWED_ENVIRONMENTS = frozenset({"production"})
 NO_REVIEWERS = (
     "warning: GitHub refused required reviewers for {environment!r}: this plan has none for "
     "a private repository, so its deliveries will not wait for approval. Created it without "
-    '(README, "GitHub plans").'
+    '(docs/infrastructure.md, "GitHub plans").'
 )
 NO_ENVIRONMENTS = (
     "GitHub refused to create the environment {environment!r}. Delivery needs GitHub "
     "environments: a public repository, or a private one on GitHub Pro, Team or Enterprise "
-    'Cloud (README, "GitHub plans"). Check `gh auth status` too: it takes admin rights.'
+    'Cloud (docs/infrastructure.md, "GitHub plans"). Check `gh auth status` too: it takes admin rights.'
 )
 
 
@@ -170,7 +170,7 @@ def current_user_id() -> int:
 
 def create_environment(environment: str, dry_run: bool) -> None:
     """Production's first required reviewer is whoever sets it up; where the plan has no
-    required reviewers (README, "GitHub plans") it is created without, and says so."""
+    required reviewers (docs/infrastructure.md, "GitHub plans") it is created without, and says so."""
     put, branch_policy = create_environment_commands(environment)
     reviewer = None
     if environment in REVIEWED_ENVIRONMENTS:

@@ -11,7 +11,7 @@ case "${DEPLOY_ENVIRONMENTS:-[]}" in
     *)
         echo "::error::The ${environment} environment is not provisioned (DEPLOY_ENVIRONMENTS:" \
             "${DEPLOY_ENVIRONMENTS:-unset}), so it has no in-VPC runner. Run make provision and" \
-            "make github-variables for its stack (README, \"Provision\")."
+            "make github-variables for its stack (docs/infrastructure.md)."
         exit 1
         ;;
 esac

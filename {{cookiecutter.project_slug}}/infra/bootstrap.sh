@@ -50,4 +50,4 @@ for environment in dev prod; do
   done
 done
 echo
-echo "Bootstrapped. Next: approve the GitHub connection (README, \"Provision\", step 3)."
+echo "Bootstrapped. Next: approve the GitHub connection (docs/infrastructure.md, step 3)."

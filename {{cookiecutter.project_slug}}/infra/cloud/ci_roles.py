@@ -80,7 +80,7 @@ class CiRoles(pulumi.ComponentResource):
                 opts=child,
             ).arn
         )
-        # Created PENDING: someone approves it once in the console (README, "Provision")
+        # Created PENDING: someone approves it once in the console (docs/infrastructure.md)
         # before the AWS layer creates the runner's webhook.
         connection = aws.codeconnections.Connection(
             f"{name}-github",

@@ -67,6 +67,6 @@ def released_image(config: EnvironmentConfig) -> str | None:
         raise ValueError(
             f"{name} holds {value!r}, not an image reference "
             "(<registry>/<repository>@sha256:<digest>); delivery writes it "
-            '(README, "The first release")'
+            '(docs/delivery.md, "The first release")'
         )
     return value

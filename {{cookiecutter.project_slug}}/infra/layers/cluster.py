@@ -22,7 +22,7 @@ from cloud.stack_config import ClusterLayerConfig
 
 PLAIN_HTTP = (
     "the service's load balancer listens on plain HTTP (no domainName and certificateArn): "
-    "API keys cross the VPC in clear text. Set both for HTTPS (README, 'Canary delivery')."
+    "API keys cross the VPC in clear text. Set both for HTTPS (docs/delivery.md)."
 )
 
 
@@ -75,7 +75,7 @@ def build(config: ClusterLayerConfig) -> None:
         pulumi.export("serviceUrl", workload.url)
     else:
         # Before the first release the registry is empty: the first delivery records its
-        # image and applies this layer again (README, "The first release").
+        # image and applies this layer again (docs/delivery.md, "The first release").
         record = parameter_name(config.project, config.environment)
         pulumi.log.info(
             f"{record} records no release yet: the service's objects come with the first delivery"

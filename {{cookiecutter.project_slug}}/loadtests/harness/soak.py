@@ -20,7 +20,7 @@ from harness.process_memory import MemorySampler, judge_second_half, write_csv
 from harness.request_records import RecordedRun, read_recorded_run
 
 # Peak minus mean of the service's memory over the second half of the run. Measured here
-# (README, Load tests): it grows by about 9 MiB in the first minute while warming up, then
+# (docs/load-tests.md): it grows by about 9 MiB in the first minute while warming up, then
 # moves in steps of a MiB or two as the allocator takes another block, and stays there;
 # a step in the second half puts the peak at most a MiB or two above the mean. A leak
 # grows steadily: growth G over the second half puts the peak G/2 above the mean, so

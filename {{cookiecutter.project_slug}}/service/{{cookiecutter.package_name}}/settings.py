@@ -59,7 +59,7 @@ class ServiceSettings(EnvironmentSettings):
     max_concurrency: Annotated[int, Field(ge=1, le=10_000)] = 64
     # One server process per CPU the container may use (its cgroup CPU quota, i.e. the
     # Kubernetes CPU limit), each running inference on one thread: workers x
-    # inference_threads should equal the CPU limit (see README, "Speed").
+    # inference_threads should equal the CPU limit (see docs/speed.md).
     workers: Annotated[int, Field(ge=1, le=64, default_factory=usable_cpus)]
     inference_threads: Annotated[int, Field(ge=1, le=64)] = 1
     warmup_rounds: Annotated[int, Field(ge=1, le=10_000_000)] = 20
