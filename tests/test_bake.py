@@ -282,8 +282,22 @@ TOP_LEVEL_FILES = [
     ".python-version",
     "Makefile",
     "README.md",
-    "docs/api-keys.md",
-    "docs/prediction-log.md",
+    *(
+        f"docs/{name}.md"
+        for name in (
+            "api",
+            "api-keys",
+            "decisions",
+            "delivery",
+            "infrastructure",
+            "layout",
+            "load-tests",
+            "monitoring",
+            "prediction-log",
+            "speed",
+            "your-model",
+        )
+    ),
     "pyproject.toml",
     "uv.lock",
 ]
@@ -365,7 +379,7 @@ def test_serving_dependencies_exclude_training_and_test_tools(default_project: P
 
 
 def test_serving_dependencies_include_the_fast_http_stack(default_project: Path) -> None:
-    # Without them uvicorn silently falls back to h11 and asyncio (see the project's docs/speed.md).
+    # Without them uvicorn silently falls back to h11 and asyncio (the project's docs/decisions.md).
     pyproject = tomllib.loads((default_project / "pyproject.toml").read_text())
     serving = {pin.split("==")[0] for pin in pyproject["project"]["dependencies"]}
     assert {"httptools", "uvloop"} <= serving

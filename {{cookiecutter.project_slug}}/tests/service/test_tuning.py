@@ -1,4 +1,4 @@
-"""The settings that make the service fast (see docs/speed.md)."""
+"""The settings that make the service fast (see docs/decisions.md)."""
 
 import gc
 from collections.abc import Iterator
