@@ -8,9 +8,14 @@ report not ready while it still serves for the drain, after which it stops accep
 lets in-flight requests finish (at most the request timeout), all within the grace period.
 """
 
-from typing import Any
+from __future__ import annotations
 
-from .stack_config import ClusterLayerConfig
+from typing import TYPE_CHECKING, Any
+
+# Only for annotations: the load-test harness reads this module's timings, and must not
+# import Pulumi (stack_config does) to do so.
+if TYPE_CHECKING:
+    from .stack_config import ClusterLayerConfig
 
 PORT = 3000
 REQUEST_TIMEOUT_SECONDS = 10

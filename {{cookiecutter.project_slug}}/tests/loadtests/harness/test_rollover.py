@@ -2,6 +2,9 @@
 one replaced), the proxy, and Locust."""
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import bentoml
@@ -34,3 +37,21 @@ def test_replacing_a_replica_under_load_loses_no_request(
     # Times are rounded to 10 ms in the report.
     assert steps["sigterm"] - steps["withdrawn"] >= rollover.PRESTOP_SECONDS - 0.01
     assert sorted(steps.values()) == list(steps.values())
+
+
+def test_the_harness_reads_the_pods_timings_without_importing_pulumi() -> None:
+    """The harness shares the pod's shutdown timings with infra/, not its dependencies."""
+    project = Path(__file__).resolve().parents[3]
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, harness.rollover; print(sorted({m.split('.')[0] for m in sys.modules}))",
+        ],
+        env={**os.environ, "PYTHONPATH": f"{project / 'loadtests'}:{project / 'infra'}"},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "'pulumi'" not in loaded and "'pulumi_aws'" not in loaded
+    assert "'harness'" in loaded
