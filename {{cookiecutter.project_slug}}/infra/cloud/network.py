@@ -7,6 +7,8 @@ pods' NetworkPolicy admits exactly the ALB's subnets (network_policies.py): the 
 reaches pods from addresses in its own subnets, and with the VPC CNI every pod, node and
 runner has a VPC address, so admitting the VPC would admit them all."""
 
+from __future__ import annotations
+
 import pulumi
 import pulumi_aws as aws
 
@@ -35,8 +37,16 @@ class Network(pulumi.ComponentResource):
         self, name: str, config: AwsLayerConfig, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__(component_type(config, "Network"), name, None, opts)
+        self.name, self.config = name, config
         child = pulumi.ResourceOptions(parent=self)
+        zones = config.availability_zones
         blocks = list(config.vpc_network.subnets(prefixlen_diff=SUBNET_PREFIX_EXTENSION))
+        ingress_blocks = blocks[INGRESS_BLOCK].subnets(prefixlen_diff=INGRESS_PREFIX_EXTENSION)
+        self.public_subnet_cidrs = [
+            str(blocks[PUBLIC_SUBNET_OFFSET + i]) for i in range(len(zones))
+        ]
+        self.ingress_subnet_cidrs = [str(next(ingress_blocks)) for _ in zones]
+        private_cidrs = [str(blocks[index]) for index in range(len(zones))]
 
         vpc = aws.ec2.Vpc(
             f"{name}-vpc",
@@ -46,6 +56,7 @@ class Network(pulumi.ComponentResource):
             tags=tags(config, Name=config.name),
             opts=child,
         )
+        self.vpc_id = vpc.id
         # Strip every rule from the default security group, so nothing lands in an open one.
         aws.ec2.DefaultSecurityGroup(
             f"{name}-default-sg", vpc_id=vpc.id, tags=tags(config), opts=child
@@ -54,128 +65,103 @@ class Network(pulumi.ComponentResource):
             f"{name}-igw", vpc_id=vpc.id, tags=tags(config), opts=child
         )
 
-        public_routes = aws.ec2.RouteTable(
-            f"{name}-public",
-            vpc_id=vpc.id,
-            routes=[{"cidr_block": "0.0.0.0/0", "gateway_id": internet_gateway.id}],
-            tags=tags(config, Name=f"{config.name}-public"),
-            opts=child,
+        # Internet-facing load balancers and the NAT gateways go here.
+        public_routes = self.route_table(
+            "public", [{"cidr_block": "0.0.0.0/0", "gateway_id": internet_gateway.id}]
         )
-        public_subnets = []
-        private_subnets = []
-        for index, zone in enumerate(config.availability_zones):
-            public_subnets.append(
-                aws.ec2.Subnet(
-                    f"{name}-public-{zone}",
-                    vpc_id=vpc.id,
-                    availability_zone=zone,
-                    cidr_block=str(blocks[PUBLIC_SUBNET_OFFSET + index]),
-                    map_public_ip_on_launch=False,
-                    # Internet-facing load balancers go here.
-                    tags=tags(
-                        config,
-                        Name=f"{config.name}-public-{zone}",
-                        **{"kubernetes.io/role/elb": "1"},
-                    ),
-                    opts=child,
-                )
-            )
-            aws.ec2.RouteTableAssociation(
-                f"{name}-public-{zone}",
-                subnet_id=public_subnets[-1].id,
-                route_table_id=public_routes.id,
-                opts=child,
-            )
-            private_subnets.append(
-                aws.ec2.Subnet(
-                    f"{name}-private-{zone}",
-                    vpc_id=vpc.id,
-                    availability_zone=zone,
-                    cidr_block=str(blocks[index]),
-                    map_public_ip_on_launch=False,
-                    tags=tags(
-                        config,
-                        Name=f"{config.name}-private-{zone}",
-                        # Karpenter's subnet discovery; load balancers never go here.
-                        **{"karpenter.sh/discovery": config.name},
-                    ),
-                    opts=child,
-                )
-            )
-
-        nat_gateways = []
-        for index in range(config.nat_gateway_count):
-            zone = config.availability_zones[index]
-            address = aws.ec2.Eip(f"{name}-nat-{zone}", domain="vpc", tags=tags(config), opts=child)
-            nat_gateways.append(
-                aws.ec2.NatGateway(
-                    f"{name}-nat-{zone}",
-                    allocation_id=address.id,
-                    subnet_id=public_subnets[index].id,
-                    tags=tags(config, Name=f"{config.name}-nat-{zone}"),
-                    opts=pulumi.ResourceOptions(parent=self, depends_on=[internet_gateway]),
-                )
-            )
-        for index, (zone, subnet) in enumerate(
-            zip(config.availability_zones, private_subnets, strict=True)
-        ):
-            routes = aws.ec2.RouteTable(
-                f"{name}-private-{zone}",
-                vpc_id=vpc.id,
-                routes=[
+        public_subnets = self.subnets(
+            "public",
+            self.public_subnet_cidrs,
+            [public_routes] * len(zones),
+            {"kubernetes.io/role/elb": "1"},
+        )
+        nat_gateways = [
+            self.nat_gateway(zone, subnet, internet_gateway)
+            for zone, subnet in zip(zones[: config.nat_gateway_count], public_subnets, strict=False)
+        ]
+        # Nodes and pods, each zone through a NAT gateway (its own, in prod); Karpenter
+        # finds them by tag. Load balancers never go here.
+        private_routes = [
+            self.route_table(
+                f"private-{zone}",
+                [
                     {
                         "cidr_block": "0.0.0.0/0",
                         "nat_gateway_id": nat_gateways[index % len(nat_gateways)].id,
                     }
                 ],
-                tags=tags(config, Name=f"{config.name}-private-{zone}"),
-                opts=child,
             )
-            aws.ec2.RouteTableAssociation(
-                f"{name}-private-{zone}", subnet_id=subnet.id, route_table_id=routes.id, opts=child
-            )
-
-        zones = config.availability_zones
-        ingress_blocks = list(
-            blocks[INGRESS_BLOCK].subnets(prefixlen_diff=INGRESS_PREFIX_EXTENSION)
+            for index, zone in enumerate(zones)
+        ]
+        private_subnets = self.subnets(
+            "private", private_cidrs, private_routes, {"karpenter.sh/discovery": config.name}
         )
-        self.ingress_subnet_cidrs = [str(block) for block in ingress_blocks[: len(zones)]]
-        # Local routes only: an internal load balancer talks to the VPC and nothing else.
-        ingress_routes = aws.ec2.RouteTable(
-            f"{name}-ingress",
-            vpc_id=vpc.id,
-            tags=tags(config, Name=f"{config.name}-ingress"),
-            opts=child,
+        # Internal load balancers, alone; local routes only: they talk to the VPC only.
+        ingress_routes = self.route_table("ingress", [])
+        ingress_subnets = self.subnets(
+            "ingress",
+            self.ingress_subnet_cidrs,
+            [ingress_routes] * len(zones),
+            {"kubernetes.io/role/internal-elb": "1"},
         )
-        ingress_subnets = []
-        for zone, cidr in zip(zones, self.ingress_subnet_cidrs, strict=True):
-            ingress_subnets.append(
-                aws.ec2.Subnet(
-                    f"{name}-ingress-{zone}",
-                    vpc_id=vpc.id,
-                    availability_zone=zone,
-                    cidr_block=cidr,
-                    map_public_ip_on_launch=False,
-                    tags=tags(
-                        config,
-                        Name=f"{config.name}-ingress-{zone}",
-                        **{"kubernetes.io/role/internal-elb": "1"},
-                    ),
-                    opts=child,
-                )
-            )
-            aws.ec2.RouteTableAssociation(
-                f"{name}-ingress-{zone}",
-                subnet_id=ingress_subnets[-1].id,
-                route_table_id=ingress_routes.id,
-                opts=child,
-            )
 
-        self.vpc_id = vpc.id
         self.private_subnet_ids = [subnet.id for subnet in private_subnets]
         self.public_subnet_ids = [subnet.id for subnet in public_subnets]
-        self.public_subnet_cidrs = [
-            str(blocks[PUBLIC_SUBNET_OFFSET + index]) for index in range(len(zones))
-        ]
         self.ingress_subnet_ids = [subnet.id for subnet in ingress_subnets]
         self.register_outputs({"vpc_id": self.vpc_id})
+
+    def route_table(self, role: str, routes: list[dict]) -> aws.ec2.RouteTable:
+        return aws.ec2.RouteTable(
+            f"{self.name}-{role}",
+            vpc_id=self.vpc_id,
+            **({"routes": routes} if routes else {}),
+            tags=tags(self.config, Name=f"{self.config.name}-{role}"),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def subnets(
+        self,
+        role: str,
+        cidrs: list[str],
+        route_tables: list[aws.ec2.RouteTable],
+        role_tags: dict[str, str],
+    ) -> list[aws.ec2.Subnet]:
+        """One subnet of `role` per zone, each with its route table; no public addresses."""
+        created = []
+        for zone, cidr, routes in zip(
+            self.config.availability_zones, cidrs, route_tables, strict=True
+        ):
+            subnet = aws.ec2.Subnet(
+                f"{self.name}-{role}-{zone}",
+                vpc_id=self.vpc_id,
+                availability_zone=zone,
+                cidr_block=cidr,
+                map_public_ip_on_launch=False,
+                tags=tags(self.config, Name=f"{self.config.name}-{role}-{zone}", **role_tags),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            aws.ec2.RouteTableAssociation(
+                f"{self.name}-{role}-{zone}",
+                subnet_id=subnet.id,
+                route_table_id=routes.id,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            created.append(subnet)
+        return created
+
+    def nat_gateway(
+        self, zone: str, subnet: aws.ec2.Subnet, internet_gateway: aws.ec2.InternetGateway
+    ) -> aws.ec2.NatGateway:
+        address = aws.ec2.Eip(
+            f"{self.name}-nat-{zone}",
+            domain="vpc",
+            tags=tags(self.config),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return aws.ec2.NatGateway(
+            f"{self.name}-nat-{zone}",
+            allocation_id=address.id,
+            subnet_id=subnet.id,
+            tags=tags(self.config, Name=f"{self.config.name}-nat-{zone}"),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[internet_gateway]),
+        )

@@ -15,6 +15,7 @@ that field, so the two never fight (see `DELIVERY_OWNED_FIELDS`).
 """
 
 import json
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as kubernetes
@@ -197,26 +198,6 @@ class ServiceWorkload(pulumi.ComponentResource):
                 },
                 opts=options,
             )
-        ingress_rule = {
-            "http": {
-                "paths": [
-                    {
-                        "path": route,
-                        "pathType": "Exact",
-                        # Argo Rollouts writes the weighted forward action into annotations.
-                        "backend": {
-                            "service": {
-                                "name": self.root_service,
-                                "port": {"name": "use-annotation"},
-                            }
-                        },
-                    }
-                    for route in ALB_ROUTES
-                ]
-            }
-        }
-        if config.domain_name:
-            ingress_rule["host"] = config.domain_name
         ingress = kubernetes.networking.v1.Ingress(
             f"{name}-ingress",
             metadata=metadata(
@@ -225,7 +206,7 @@ class ServiceWorkload(pulumi.ComponentResource):
                     **SKIP_AWAIT,
                 }
             ),
-            spec={"ingressClassName": "alb", "rules": [ingress_rule]},
+            spec={"ingressClassName": "alb", "rules": [ingress_rule(config, self.root_service)]},
             opts=options,
         )
         create_network_policies(
@@ -261,28 +242,7 @@ class ServiceWorkload(pulumi.ComponentResource):
                 "rollbackWindow": {"revisions": ROLLBACK_WINDOW_REVISIONS},
                 "selector": {"matchLabels": labels(config)},
                 "template": pod_template(config, image, key_secrets.service, prediction_log_claim),
-                "strategy": {
-                    "canary": {
-                        # With both pairs set, upstream routes the ALB through ping-pong
-                        # only (argo-rollouts #3628) and keeps stable/canary for the rest.
-                        "pingPong": {
-                            "pingService": self.ping_service,
-                            "pongService": self.pong_service,
-                        },
-                        "stableService": self.stable_service,
-                        "canaryService": self.canary_service,
-                        "abortScaleDownDelaySeconds": 30,
-                        "trafficRouting": {
-                            "alb": {
-                                "ingress": project,
-                                "rootService": self.root_service,
-                                "servicePort": SERVICE_PORT,
-                            }
-                        },
-                        "analysis": background_analysis(analysis, steps),
-                        "steps": steps,
-                    }
-                },
+                "strategy": {"canary": self.canary_strategy(project, analysis, steps)},
             },
             opts=pulumi.ResourceOptions(
                 parent=self,
@@ -294,27 +254,7 @@ class ServiceWorkload(pulumi.ComponentResource):
         kubernetes.autoscaling.v2.HorizontalPodAutoscaler(
             f"{name}-autoscaler",
             metadata=metadata(),
-            spec={
-                "scaleTargetRef": {
-                    "apiVersion": "argoproj.io/v1alpha1",
-                    "kind": "Rollout",
-                    "name": project,
-                },
-                "minReplicas": config.service_replicas.min,
-                "maxReplicas": config.service_replicas.max,
-                "metrics": [
-                    {
-                        "type": "Resource",
-                        "resource": {
-                            "name": "cpu",
-                            "target": {
-                                "type": "Utilization",
-                                "averageUtilization": CPU_TARGET_PERCENT,
-                            },
-                        },
-                    }
-                ],
-            },
+            spec=autoscaler_spec(config),
             opts=pulumi.ResourceOptions(
                 parent=self, provider=cluster.provider, depends_on=[rollout]
             ),
@@ -333,3 +273,64 @@ class ServiceWorkload(pulumi.ComponentResource):
             else ingress.status.apply(load_balancer_url)
         )
         self.register_outputs({"url": self.url})
+
+    def canary_strategy(
+        self, ingress: str, analysis: CanaryAnalysis, steps: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        """Argo Rollouts' canary: the ALB's weights through ping and pong, the Locust gate
+        and the traffic steps, and the Prometheus analysis in the background."""
+        return {
+            # With both pairs set, upstream routes the ALB through ping-pong only
+            # (argo-rollouts #3628) and keeps stable/canary for the rest.
+            "pingPong": {"pingService": self.ping_service, "pongService": self.pong_service},
+            "stableService": self.stable_service,
+            "canaryService": self.canary_service,
+            "abortScaleDownDelaySeconds": 30,
+            "trafficRouting": {
+                "alb": {
+                    "ingress": ingress,
+                    "rootService": self.root_service,
+                    "servicePort": SERVICE_PORT,
+                }
+            },
+            "analysis": background_analysis(analysis, steps),
+            "steps": steps,
+        }
+
+
+def ingress_rule(config: ClusterLayerConfig, root_service: str) -> dict[str, Any]:
+    """The service's routes only, each to the root Service, whose weighted forward action
+    Argo Rollouts writes into the Ingress's annotations."""
+    backend = {"service": {"name": root_service, "port": {"name": "use-annotation"}}}
+    rule: dict[str, Any] = {
+        "http": {
+            "paths": [
+                {"path": route, "pathType": "Exact", "backend": backend} for route in ALB_ROUTES
+            ]
+        }
+    }
+    if config.domain_name:
+        rule["host"] = config.domain_name
+    return rule
+
+
+def autoscaler_spec(config: ClusterLayerConfig) -> dict[str, Any]:
+    """CPU-based scaling of the Rollout between the stack's replica bounds."""
+    return {
+        "scaleTargetRef": {
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "Rollout",
+            "name": config.project,
+        },
+        "minReplicas": config.service_replicas.min,
+        "maxReplicas": config.service_replicas.max,
+        "metrics": [
+            {
+                "type": "Resource",
+                "resource": {
+                    "name": "cpu",
+                    "target": {"type": "Utilization", "averageUtilization": CPU_TARGET_PERCENT},
+                },
+            }
+        ],
+    }
