@@ -107,54 +107,14 @@ class CiRunner(pulumi.ComponentResource):
         )
         role = aws.iam.Role(
             f"{name}-build",
-            assume_role_policy=pulumi.Output.json_dumps(
-                iam.document(
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "codebuild.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                        "Condition": {
-                            "StringEquals": {"aws:SourceAccount": config.account_id},
-                            "ArnLike": {"aws:SourceArn": project_arn},
-                        },
-                    }
-                )
-            ),
+            assume_role_policy=trust_codebuild(config, project_arn),
             tags=tags(config),
             opts=child,
         )
-        subnet_arns = [
-            subnet_id.apply(
-                lambda subnet: f"arn:aws:ec2:{config.region}:{config.account_id}:subnet/{subnet}"
-            )
-            for subnet_id in network.private_subnet_ids
-        ]
         policy = aws.iam.RolePolicy(
             f"{name}-build",
             role=role.id,
-            policy=iam.policy_json(
-                iam.allow(
-                    ["logs:CreateLogStream", "logs:PutLogEvents"],
-                    [log_group.arn.apply(lambda arn: f"{arn}:*")],
-                ),
-                iam.allow(VPC_ACTIONS, ["*"], StringEquals={"aws:RequestedRegion": config.region}),
-                iam.allow(
-                    ["ec2:CreateNetworkInterfacePermission"],
-                    [f"arn:aws:ec2:{config.region}:{config.account_id}:network-interface/*"],
-                    StringEquals={
-                        "ec2:Subnet": subnet_arns,
-                        "ec2:AuthorizedService": "codebuild.amazonaws.com",
-                    },
-                ),
-                iam.allow(
-                    [
-                        "codeconnections:GetConnection",
-                        "codeconnections:GetConnectionToken",
-                        "codeconnections:UseConnection",
-                    ],
-                    [connection_arn],
-                ),
-            ),
+            policy=build_policy(config, log_group.arn, network.private_subnet_ids, connection_arn),
             opts=child,
         )
         project = aws.codebuild.Project(
@@ -197,14 +157,21 @@ class CiRunner(pulumi.ComponentResource):
             ],
             opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
         )
+        self.admit_cluster_role(name, config, account, cluster)
+        self.project_name = project.name
+        self.security_group_id = security_group.id
+        self.register_outputs({"project_name": self.project_name})
 
-        # CI's cluster role (made by the bootstrap, trusted by this environment's jobs)
-        # applies the cluster layer from here.
-        cluster_role_arn = account.for_environment("clusterRoleArns")
+    def admit_cluster_role(
+        self, name: str, config: AwsLayerConfig, account: AccountBootstrap, cluster: Cluster
+    ) -> None:
+        """CI's cluster role (made by the bootstrap, trusted by this environment's jobs)
+        applies the cluster layer from the runners: it gets the cluster's admin policy."""
+        child = pulumi.ResourceOptions(parent=self)
         access = aws.eks.AccessEntry(
             f"{name}-cluster-role",
             cluster_name=cluster.name,
-            principal_arn=cluster_role_arn,
+            principal_arn=account.for_environment("clusterRoleArns"),
             type="STANDARD",
             tags=tags(config),
             opts=child,
@@ -217,6 +184,59 @@ class CiRunner(pulumi.ComponentResource):
             access_scope={"type": "cluster"},
             opts=child,
         )
-        self.project_name = project.name
-        self.security_group_id = security_group.id
-        self.register_outputs({"project_name": self.project_name})
+
+
+def trust_codebuild(config: AwsLayerConfig, project_arn: str) -> pulumi.Output[str]:
+    """Only CodeBuild, and only for this account's runner project, may assume the role."""
+    return pulumi.Output.json_dumps(
+        iam.document(
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "codebuild.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": config.account_id},
+                    "ArnLike": {"aws:SourceArn": project_arn},
+                },
+            }
+        )
+    )
+
+
+def build_policy(
+    config: AwsLayerConfig,
+    log_group_arn: pulumi.Output[str],
+    subnet_ids: list[pulumi.Output[str]],
+    connection_arn: pulumi.Output[str],
+) -> pulumi.Output[str]:
+    """What a runner's build needs: its log stream, network interfaces in the private
+    subnets only, and the GitHub connection."""
+    subnet_arns = [
+        subnet_id.apply(
+            lambda subnet: f"arn:aws:ec2:{config.region}:{config.account_id}:subnet/{subnet}"
+        )
+        for subnet_id in subnet_ids
+    ]
+    return iam.policy_json(
+        iam.allow(
+            ["logs:CreateLogStream", "logs:PutLogEvents"],
+            [log_group_arn.apply(lambda arn: f"{arn}:*")],
+        ),
+        iam.allow(VPC_ACTIONS, ["*"], StringEquals={"aws:RequestedRegion": config.region}),
+        iam.allow(
+            ["ec2:CreateNetworkInterfacePermission"],
+            [f"arn:aws:ec2:{config.region}:{config.account_id}:network-interface/*"],
+            StringEquals={
+                "ec2:Subnet": subnet_arns,
+                "ec2:AuthorizedService": "codebuild.amazonaws.com",
+            },
+        ),
+        iam.allow(
+            [
+                "codeconnections:GetConnection",
+                "codeconnections:GetConnectionToken",
+                "codeconnections:UseConnection",
+            ],
+            [connection_arn],
+        ),
+    )
