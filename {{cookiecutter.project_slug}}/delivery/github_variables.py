@@ -46,7 +46,8 @@ NO_REVIEWERS = (
 NO_ENVIRONMENTS = (
     "GitHub refused to create the environment {environment!r}. Delivery needs GitHub "
     "environments: a public repository, or a private one on GitHub Pro, Team or Enterprise "
-    'Cloud (docs/infrastructure.md, "GitHub plans"). Check `gh auth status` too: it takes admin rights.'
+    'Cloud (docs/infrastructure.md, "GitHub plans"). Check `gh auth status` too: it takes '
+    "admin rights."
 )
 
 
@@ -170,7 +171,8 @@ def current_user_id() -> int:
 
 def create_environment(environment: str, dry_run: bool) -> None:
     """Production's first required reviewer is whoever sets it up; where the plan has no
-    required reviewers (docs/infrastructure.md, "GitHub plans") it is created without, and says so."""
+    required reviewers (docs/infrastructure.md, "GitHub plans") it is created without,
+    and says so."""
     put, branch_policy = create_environment_commands(environment)
     reviewer = None
     if environment in REVIEWED_ENVIRONMENTS:

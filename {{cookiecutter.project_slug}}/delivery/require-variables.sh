@@ -13,6 +13,6 @@ if [ "${#missing[@]}" -gt 0 ]; then
         where="the GitHub environment '${DEPLOY_ENVIRONMENT}'"
     fi
     echo "::error::Not set in ${where}: ${missing[*]}." \
-        "Set them from the stack's outputs as docs/delivery.md, shows (make github-variables)."
+        "Set them from the stack's outputs as docs/delivery.md shows (make github-variables)."
     exit 1
 fi
