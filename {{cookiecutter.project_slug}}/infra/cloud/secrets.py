@@ -2,8 +2,8 @@
 AWS Secrets Manager under a customer KMS key, and synced into the app namespace by
 External Secrets Operator, which reads it with its own EKS Pod Identity role. No static
 credentials anywhere. The secret and the role are the AWS layer's; the operator and the
-syncs, the cluster layer's. Clients are added and revoked with `make api-key` and
-`make revoke-api-key` (docs/api-keys.md), which write the secret, never Pulumi."""
+syncs, the cluster layer's. Clients are added, rotated and revoked with `make api-keys`
+(docs/api-keys.md), which writes the secret; Pulumi only creates it."""
 
 from typing import NamedTuple
 
@@ -86,10 +86,10 @@ class SecretsAws(pulumi.ComponentResource):
             # Clients are added and revoked outside Pulumi; never put the first version back.
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["secretString"]),
         )
-        # What the operator calls for `dataFrom.extract` of one named secret: GetSecretValue
-        # (external-secrets v2.9.0, providers/v1/aws/secretsmanager); DescribeSecret for
-        # `metadataPolicy: Fetch`. The docs' ListSecrets and BatchGetSecretValue serve
-        # `dataFrom.find`, which this project does not use.
+        # What the operator calls for `data` entries of one named secret (its whole value,
+        # or one property of its JSON): GetSecretValue (external-secrets v2.9.0,
+        # providers/v1/aws/secretsmanager); DescribeSecret for `metadataPolicy: Fetch`.
+        # The docs' ListSecrets and BatchGetSecretValue serve `dataFrom.find`, unused here.
         pod_identity_role(
             f"{name}-reader",
             config,
