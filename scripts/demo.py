@@ -43,9 +43,9 @@ def project_environment() -> dict[str, str]:
 def read_api_key(project: Path) -> str:
     for line in (project / ".env").read_text().splitlines():
         name, _, value = line.partition("=")
-        if name == "SERVICE_API_KEY":
+        if name == "API_KEY":
             return value
-    raise SystemExit(f"SERVICE_API_KEY missing from {project / '.env'}")
+    raise SystemExit(f"API_KEY missing from {project / '.env'}")
 
 
 def wait_until_ready(server: subprocess.Popen) -> None:

@@ -1,5 +1,6 @@
 """What a bake produces: the exact file set, fully rendered, lint-clean, parseable."""
 
+import importlib.util
 import json
 import os
 import re
@@ -479,3 +480,13 @@ def test_workflows_are_copied_verbatim_and_answers_reach_them_through_one_file(c
 def test_delivery_scripts_stay_executable(default_project: Path) -> None:
     for script in (default_project / "delivery").glob("*.sh"):
         assert os.access(script, os.X_OK), script
+
+
+def test_the_demo_reads_the_key_the_projects_makefile_writes(default_project: Path) -> None:
+    # `make demo` calls the API with the key a fresh project's `make .env` writes.
+    subprocess.run(["make", "-C", str(default_project), ".env"], check=True, capture_output=True)
+    spec = importlib.util.spec_from_file_location("demo", TEMPLATE / "scripts" / "demo.py")
+    demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(demo)
+    keys = json.loads((default_project / ".api-keys.json").read_text())
+    assert demo.read_api_key(default_project) == keys["developer"]
