@@ -279,6 +279,7 @@ BENCH_FILES = [
     "setup.py",
 ]
 TOP_LEVEL_FILES = [
+    ".env.example",
     ".gitignore",
     ".python-version",
     "Makefile",
