@@ -52,6 +52,52 @@ def state_read(backend: StateBackend, config: BootstrapConfig, *stacks: str) -> 
     ]
 
 
+def preview_policy(backend: StateBackend, config: BootstrapConfig) -> pulumi.Output[str]:
+    """Pull requests' previews: read the state dev's plan needs, decrypt dev's secrets;
+    a preview takes the stack's lock, and nothing else is written."""
+    return iam.policy_json(
+        *state_read(backend, config, "bootstrap", PREVIEWED_ENVIRONMENT),
+        iam.allow(
+            ["s3:PutObject", "s3:DeleteObject"],
+            [stack_locks(backend, config.project, PREVIEWED_ENVIRONMENT)],
+        ),
+        iam.allow(["kms:Decrypt"], [backend.secrets_key_arns[PREVIEWED_ENVIRONMENT]]),
+    )
+
+
+def cluster_role_policy(
+    backend: StateBackend, config: BootstrapConfig, environment: str
+) -> pulumi.Output[str]:
+    """One environment's cluster layer, applied by CI: its own stack's state (and the AWS
+    layer's outputs it reads), its key, its release record, its cluster's endpoint."""
+    cluster_stack = f"{environment}-cluster"
+    return iam.policy_json(
+        *state_read(backend, config, environment),
+        iam.allow(
+            ["s3:PutObject", "s3:DeleteObject"],
+            [
+                *state_objects(backend, config.project, cluster_stack),
+                stack_locks(backend, config.project, cluster_stack),
+            ],
+        ),
+        iam.allow(
+            ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
+            [backend.secrets_key_arns[environment]],
+        ),
+        iam.allow(
+            ["ssm:GetParameter"],
+            [parameter_arn(config.region, config.account_id, config.project, environment)],
+        ),
+        iam.allow(
+            ["eks:DescribeCluster"],
+            [
+                f"arn:aws:eks:{config.region}:{config.account_id}:cluster/"
+                f"{config.project}-{environment}"
+            ],
+        ),
+    )
+
+
 class CiRoles(pulumi.ComponentResource):
     github_oidc_provider_arn: pulumi.Output[str]
     github_connection_arn: pulumi.Output[str]
@@ -101,21 +147,12 @@ class CiRoles(pulumi.ComponentResource):
         aws.iam.RolePolicy(
             f"{name}-preview",
             role=preview.id,
-            policy=iam.policy_json(
-                *state_read(backend, config, "bootstrap", PREVIEWED_ENVIRONMENT),
-                # A preview takes the stack's lock, and nothing else is written.
-                iam.allow(
-                    ["s3:PutObject", "s3:DeleteObject"],
-                    [stack_locks(backend, config.project, PREVIEWED_ENVIRONMENT)],
-                ),
-                iam.allow(["kms:Decrypt"], [backend.secrets_key_arns[PREVIEWED_ENVIRONMENT]]),
-            ),
+            policy=preview_policy(backend, config),
             opts=child,
         )
 
         self.cluster_role_arns = {}
         for environment in ENVIRONMENTS:
-            cluster_stack = f"{environment}-cluster"
             role = aws.iam.Role(
                 f"{name}-{environment}-cluster",
                 name=f"{config.project}-{environment}-cluster",
@@ -129,36 +166,7 @@ class CiRoles(pulumi.ComponentResource):
             aws.iam.RolePolicy(
                 f"{name}-{environment}-cluster",
                 role=role.id,
-                policy=iam.policy_json(
-                    # Its own stack, and the AWS layer's outputs it reads.
-                    *state_read(backend, config, environment),
-                    iam.allow(
-                        ["s3:PutObject", "s3:DeleteObject"],
-                        [
-                            *state_objects(backend, config.project, cluster_stack),
-                            stack_locks(backend, config.project, cluster_stack),
-                        ],
-                    ),
-                    iam.allow(
-                        ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
-                        [backend.secrets_key_arns[environment]],
-                    ),
-                    iam.allow(
-                        ["ssm:GetParameter"],
-                        [
-                            parameter_arn(
-                                config.region, config.account_id, config.project, environment
-                            )
-                        ],
-                    ),
-                    iam.allow(
-                        ["eks:DescribeCluster"],
-                        [
-                            f"arn:aws:eks:{config.region}:{config.account_id}:cluster/"
-                            f"{config.project}-{environment}"
-                        ],
-                    ),
-                ),
+                policy=cluster_role_policy(backend, config, environment),
                 opts=child,
             )
             self.cluster_role_arns[environment] = role.arn

@@ -116,8 +116,29 @@ class Cluster(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__(component_type(config, "Cluster"), name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        self.component_name, self.config = name, config
+        cluster = self.control_plane(network)
+        network_addons = [self.addon(cluster, addon, []) for addon in NETWORK_ADDONS]
+        self.node_role = node_role(f"{name}-node", config, self)
+        node_group = self.system_node_group(cluster, network, network_addons)
+        for addon in WORKLOAD_ADDONS:
+            self.addon(cluster, addon, [node_group])
 
+        self.name = cluster.name
+        self.arn = cluster.arn
+        self.endpoint = cluster.endpoint
+        self.certificate_authority = cluster.certificate_authority.data
+        self.security_group_id = cluster.vpc_config.cluster_security_group_id
+        self.system_nodes = node_group
+        self.kubeconfig = pulumi.Output.secret(
+            kubeconfig(cluster.name, cluster.endpoint, self.certificate_authority, config.region)
+        )
+        self.register_outputs({"name": self.name})
+
+    def control_plane(self, network: Network) -> aws.eks.Cluster:
+        """The EKS control plane: its role, its secrets key, its endpoints and logs."""
+        name, config = self.component_name, self.config
+        child = pulumi.ResourceOptions(parent=self)
         secrets_key = rotating_key(
             f"{name}-secrets-key", config, "Envelope encryption of Kubernetes secrets", self
         )
@@ -135,7 +156,7 @@ class Cluster(pulumi.ComponentResource):
         )
         # Public only in dev, and only to the listed networks; prod is reachable from the VPC.
         public_endpoint = not config.is_production and bool(config.public_access_cidrs)
-        cluster = aws.eks.Cluster(
+        return aws.eks.Cluster(
             f"{name}-cluster",
             name=config.name,
             version=config.kubernetes_version,
@@ -162,22 +183,27 @@ class Cluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[control_plane_policy]),
         )
 
-        def install_addon(addon: str, depends_on: list[pulumi.Resource]) -> aws.eks.Addon:
-            # EKS picks the add-on version that matches the cluster's Kubernetes version.
-            return aws.eks.Addon(
-                f"{name}-{addon}",
-                cluster_name=cluster.name,
-                addon_name=addon,
-                configuration_values=ADDON_SETTINGS.get(addon),
-                resolve_conflicts_on_create="OVERWRITE",
-                resolve_conflicts_on_update="PRESERVE",
-                tags=tags(config),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
-            )
+    def addon(
+        self, cluster: aws.eks.Cluster, addon: str, depends_on: list[pulumi.Resource]
+    ) -> aws.eks.Addon:
+        # EKS picks the add-on version that matches the cluster's Kubernetes version.
+        return aws.eks.Addon(
+            f"{self.component_name}-{addon}",
+            cluster_name=cluster.name,
+            addon_name=addon,
+            configuration_values=ADDON_SETTINGS.get(addon),
+            resolve_conflicts_on_create="OVERWRITE",
+            resolve_conflicts_on_update="PRESERVE",
+            tags=tags(self.config),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
+        )
 
-        network_addons = [install_addon(addon, []) for addon in NETWORK_ADDONS]
-
-        self.node_role = node_role(f"{name}-node", config, self)
+    def system_node_group(
+        self, cluster: aws.eks.Cluster, network: Network, network_addons: list[aws.eks.Addon]
+    ) -> aws.eks.NodeGroup:
+        """A small managed node group for the controllers, joined once the network
+        add-ons exist; the service's nodes come from Karpenter."""
+        name, config = self.component_name, self.config
         launch_template = aws.ec2.LaunchTemplate(
             f"{name}-system-nodes",
             metadata_options={
@@ -199,9 +225,9 @@ class Cluster(pulumi.ComponentResource):
                 {"resource_type": "instance", "tags": tags(config, Name=f"{config.name}-system")}
             ],
             tags=tags(config),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
-        node_group = aws.eks.NodeGroup(
+        return aws.eks.NodeGroup(
             f"{name}-system",
             cluster_name=cluster.name,
             node_role_arn=self.node_role.arn,
@@ -227,16 +253,3 @@ class Cluster(pulumi.ComponentResource):
                 ignore_changes=["scalingConfig.desiredSize"],
             ),
         )
-        for addon in WORKLOAD_ADDONS:
-            install_addon(addon, [node_group])
-
-        self.name = cluster.name
-        self.arn = cluster.arn
-        self.endpoint = cluster.endpoint
-        self.certificate_authority = cluster.certificate_authority.data
-        self.security_group_id = cluster.vpc_config.cluster_security_group_id
-        self.system_nodes = node_group
-        self.kubeconfig = pulumi.Output.secret(
-            kubeconfig(cluster.name, cluster.endpoint, self.certificate_authority, config.region)
-        )
-        self.register_outputs({"name": self.name})
