@@ -179,6 +179,17 @@ class DeployerRole(pulumi.ComponentResource):
             ],
             opts=in_cluster,
         )
+        self.hold_to_images(name, config, cluster, namespace)
+        self.register_outputs({})
+
+    def hold_to_images(
+        self,
+        name: str,
+        config: ClusterLayerConfig,
+        cluster: ClusterConnection,
+        namespace: AppNamespace,
+    ) -> None:
+        """The admission policy that lets the group's patches change images only."""
         policy_name = f"{config.project}-deployers-change-images-only"
         policy = kubernetes.admissionregistration.v1.ValidatingAdmissionPolicy(
             f"{name}-admission-policy",
@@ -204,4 +215,3 @@ class DeployerRole(pulumi.ComponentResource):
                 parent=self, provider=cluster.provider, depends_on=[policy, namespace]
             ),
         )
-        self.register_outputs({})

@@ -31,7 +31,32 @@ class StateBackend(pulumi.ComponentResource):
     ) -> None:
         super().__init__(component_type(config, "StateBackend"), name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        bucket = self.state_bucket(name, config)
 
+        self.secrets_key_arns = {}
+        self.secrets_providers = {}
+        for environment in ENVIRONMENTS:
+            key = rotating_key(
+                f"{name}-{environment}-secrets",
+                config,
+                f"Pulumi secrets of the {environment} stacks",
+                self,
+            )
+            alias = secrets_key_alias(config, environment)
+            aws.kms.Alias(
+                f"{name}-{environment}-secrets", name=alias, target_key_id=key.id, opts=child
+            )
+            self.secrets_key_arns[environment] = key.arn
+            self.secrets_providers[environment] = f"awskms://{alias}?region={config.region}"
+
+        self.bucket_name = bucket.bucket
+        self.bucket_arn = bucket.arn
+        self.backend_url = f"s3://{config.state_bucket_name}?region={config.region}"
+        self.register_outputs({"bucket_name": self.bucket_name})
+
+    def state_bucket(self, name: str, config: BootstrapConfig) -> aws.s3.Bucket:
+        """Versioned, KMS-encrypted, private, TLS only; old versions expire; protected."""
+        child = pulumi.ResourceOptions(parent=self)
         bucket = aws.s3.Bucket(
             f"{name}-bucket",
             bucket=config.state_bucket_name,
@@ -100,24 +125,4 @@ class StateBackend(pulumi.ComponentResource):
             ),
             opts=child,
         )
-
-        self.secrets_key_arns = {}
-        self.secrets_providers = {}
-        for environment in ENVIRONMENTS:
-            key = rotating_key(
-                f"{name}-{environment}-secrets",
-                config,
-                f"Pulumi secrets of the {environment} stacks",
-                self,
-            )
-            alias = secrets_key_alias(config, environment)
-            aws.kms.Alias(
-                f"{name}-{environment}-secrets", name=alias, target_key_id=key.id, opts=child
-            )
-            self.secrets_key_arns[environment] = key.arn
-            self.secrets_providers[environment] = f"awskms://{alias}?region={config.region}"
-
-        self.bucket_name = bucket.bucket
-        self.bucket_arn = bucket.arn
-        self.backend_url = f"s3://{config.state_bucket_name}?region={config.region}"
-        self.register_outputs({"bucket_name": self.bucket_name})
+        return bucket
