@@ -83,6 +83,21 @@ class PredictionStorageAws(pulumi.ComponentResource):
             policy=file_system_policy(file_system.arn),
             opts=child,
         )
+        mount_targets = self.mount_targets(name, config, network, cluster, file_system)
+        self.csi_driver(name, config, cluster, mount_targets)
+        self.file_system_id = file_system.id
+        self.register_outputs({"file_system_id": self.file_system_id})
+
+    def mount_targets(
+        self,
+        name: str,
+        config: AwsLayerConfig,
+        network: Network,
+        cluster: Cluster,
+        file_system: aws.efs.FileSystem,
+    ) -> list[aws.efs.MountTarget]:
+        """One per private subnet, reachable over NFS from the cluster's nodes only."""
+        child = pulumi.ResourceOptions(parent=self)
         security_group = aws.ec2.SecurityGroup(
             f"{name}-nfs",
             vpc_id=network.vpc_id,
@@ -101,7 +116,7 @@ class PredictionStorageAws(pulumi.ComponentResource):
             tags=tags(config),
             opts=child,
         )
-        mount_targets = [
+        return [
             aws.efs.MountTarget(
                 f"{name}-mount-{zone}",
                 file_system_id=file_system.id,
@@ -114,6 +129,16 @@ class PredictionStorageAws(pulumi.ComponentResource):
             )
         ]
 
+    def csi_driver(
+        self,
+        name: str,
+        config: AwsLayerConfig,
+        cluster: Cluster,
+        mount_targets: list[aws.efs.MountTarget],
+    ) -> None:
+        """The EFS CSI add-on, whose controller creates an access point per volume with
+        its own Pod Identity role."""
+        child = pulumi.ResourceOptions(parent=self)
         driver_role = aws.iam.Role(
             f"{name}-csi-driver",
             assume_role_policy=iam.trust_pod_identity(),
@@ -141,8 +166,6 @@ class PredictionStorageAws(pulumi.ComponentResource):
                 parent=self, depends_on=[driver_policy, cluster.system_nodes, *mount_targets]
             ),
         )
-        self.file_system_id = file_system.id
-        self.register_outputs({"file_system_id": self.file_system_id})
 
 
 class PredictionStorage(pulumi.ComponentResource):
