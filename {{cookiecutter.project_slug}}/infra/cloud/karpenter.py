@@ -3,6 +3,7 @@ its nodes join with and the interruption queue fed by EventBridge (the AWS layer
 controller, one NodePool and its EC2NodeClass (the cluster layer)."""
 
 import json
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -309,25 +310,7 @@ class Karpenter(pulumi.ComponentResource):
             api_version="karpenter.k8s.aws/v1",
             kind="EC2NodeClass",
             metadata={"name": "default"},
-            spec={
-                "role": cluster.output("karpenterNodeRoleName"),
-                "amiSelectorTerms": [{"alias": "al2023@latest"}],
-                "subnetSelectorTerms": [{"tags": {"karpenter.sh/discovery": config.name}}],
-                "securityGroupSelectorTerms": [{"id": cluster.security_group_id}],
-                "metadataOptions": {
-                    "httpEndpoint": "enabled",
-                    "httpTokens": "required",
-                    "httpPutResponseHopLimit": 1,
-                    "httpProtocolIPv6": "disabled",
-                },
-                "blockDeviceMappings": [
-                    {
-                        "deviceName": "/dev/xvda",
-                        "ebs": {"volumeSize": "50Gi", "volumeType": "gp3", "encrypted": True},
-                    }
-                ],
-                "tags": tags(config),
-            },
+            spec=node_class_spec(config, cluster),
             opts=crd_options,
         )
         self.node_pool = kubernetes.apiextensions.CustomResource(
@@ -335,39 +318,69 @@ class Karpenter(pulumi.ComponentResource):
             api_version="karpenter.sh/v1",
             kind="NodePool",
             metadata={"name": "default"},
-            spec={
-                "template": {
-                    "spec": {
-                        "nodeClassRef": {
-                            "group": "karpenter.k8s.aws",
-                            "kind": "EC2NodeClass",
-                            "name": "default",
-                        },
-                        "requirements": [
-                            {
-                                "key": "karpenter.k8s.aws/instance-family",
-                                "operator": "In",
-                                "values": list(config.karpenter_instance_families),
-                            },
-                            {
-                                "key": "karpenter.sh/capacity-type",
-                                "operator": "In",
-                                "values": list(config.karpenter_capacity_types),
-                            },
-                            {"key": "kubernetes.io/arch", "operator": "In", "values": ["amd64"]},
-                        ],
-                        "expireAfter": NODE_EXPIRY,
-                    }
-                },
-                "limits": {"cpu": str(config.karpenter_cpu_limit)},
-                "disruption": {
-                    "consolidationPolicy": "WhenEmptyOrUnderutilized",
-                    "consolidateAfter": "1m",
-                    "budgets": [{"nodes": "10%"}],
-                },
-            },
+            spec=node_pool_spec(config),
             opts=pulumi.ResourceOptions(
                 parent=self, provider=cluster.provider, depends_on=[chart, node_class]
             ),
         )
         self.register_outputs({})
+
+
+def node_class_spec(config: ClusterLayerConfig, cluster: ClusterConnection) -> dict[str, Any]:
+    """How Karpenter's nodes start: the node role, AL2023, the private subnets, the
+    cluster's security group, IMDSv2 one hop, an encrypted root volume."""
+    return {
+        "role": cluster.output("karpenterNodeRoleName"),
+        "amiSelectorTerms": [{"alias": "al2023@latest"}],
+        "subnetSelectorTerms": [{"tags": {"karpenter.sh/discovery": config.name}}],
+        "securityGroupSelectorTerms": [{"id": cluster.security_group_id}],
+        "metadataOptions": {
+            "httpEndpoint": "enabled",
+            "httpTokens": "required",
+            "httpPutResponseHopLimit": 1,
+            "httpProtocolIPv6": "disabled",
+        },
+        "blockDeviceMappings": [
+            {
+                "deviceName": "/dev/xvda",
+                "ebs": {"volumeSize": "50Gi", "volumeType": "gp3", "encrypted": True},
+            }
+        ],
+        "tags": tags(config),
+    }
+
+
+def node_pool_spec(config: ClusterLayerConfig) -> dict[str, Any]:
+    """Which nodes Karpenter may launch for the service, how many CPUs in all, and how
+    it consolidates them."""
+    return {
+        "template": {
+            "spec": {
+                "nodeClassRef": {
+                    "group": "karpenter.k8s.aws",
+                    "kind": "EC2NodeClass",
+                    "name": "default",
+                },
+                "requirements": [
+                    {
+                        "key": "karpenter.k8s.aws/instance-family",
+                        "operator": "In",
+                        "values": list(config.karpenter_instance_families),
+                    },
+                    {
+                        "key": "karpenter.sh/capacity-type",
+                        "operator": "In",
+                        "values": list(config.karpenter_capacity_types),
+                    },
+                    {"key": "kubernetes.io/arch", "operator": "In", "values": ["amd64"]},
+                ],
+                "expireAfter": NODE_EXPIRY,
+            }
+        },
+        "limits": {"cpu": str(config.karpenter_cpu_limit)},
+        "disruption": {
+            "consolidationPolicy": "WhenEmptyOrUnderutilized",
+            "consolidateAfter": "1m",
+            "budgets": [{"nodes": "10%"}],
+        },
+    }
