@@ -186,8 +186,15 @@ DENIED: dict[str, tuple[Change, str]] = {
 }
 
 
-def repository_url(plan: Plan) -> str:
-    return plan.exports["repositoryUrl"]
+def decision(
+    plan: Plan, admission: Admission, kind: str, change: Change, groups: list[str] | None = None
+) -> list[str] | None:
+    """The policy's answer to `change` made to the planned `kind`, by the deployers unless
+    `groups` says who."""
+    old = current(plan, kind)
+    new = copy.deepcopy(old)
+    change(new, plan.exports["repositoryUrl"])
+    return admission.decide(new, old, groups or [deployers_group_of(plan)])
 
 
 @pytest.mark.parametrize("kind", ["Rollout", "CronJob"])
@@ -195,10 +202,7 @@ def repository_url(plan: Plan) -> str:
 def test_delivery_changes_are_admitted(
     plan: Plan, admission: Admission, kind: str, change: str
 ) -> None:
-    old = current(plan, kind)
-    new = copy.deepcopy(old)
-    ALLOWED[change](new, repository_url(plan))
-    assert admission.decide(new, old, [deployers_group_of(plan)]) == []
+    assert decision(plan, admission, kind, ALLOWED[change]) == []
 
 
 @pytest.mark.parametrize("kind", ["Rollout", "CronJob"])
@@ -206,30 +210,21 @@ def test_delivery_changes_are_admitted(
 def test_anything_beyond_an_image_in_the_repository_is_denied(
     plan: Plan, admission: Admission, kind: str, change: str
 ) -> None:
-    old = current(plan, kind)
-    new = copy.deepcopy(old)
     mutate, message = DENIED[change]
-    mutate(new, repository_url(plan))
-    denied = admission.decide(new, old, [deployers_group_of(plan)])
+    denied = decision(plan, admission, kind, mutate)
     assert denied and any(message in entry for entry in denied), denied
 
 
 def test_the_canary_strategy_is_not_the_deployers_to_change(
     plan: Plan, admission: Admission
 ) -> None:
-    old = current(plan, "Rollout")
-    new = copy.deepcopy(old)
-    skip_the_canary(new, repository_url(plan))
-    assert admission.decide(new, old, [deployers_group_of(plan)]) == [
+    assert decision(plan, admission, "Rollout", skip_the_canary) == [
         "deployers may not change the canary strategy"
     ]
 
 
 def test_only_the_deployers_are_held_to_it(plan: Plan, admission: Admission) -> None:
-    old = current(plan, "Rollout")
-    new = copy.deepcopy(old)
-    add_volume(new, repository_url(plan))
-    assert admission.decide(new, old, ["system:masters"]) is None
+    assert decision(plan, admission, "Rollout", add_volume, ["system:masters"]) is None
 
 
 def test_it_covers_updates_of_rollouts_and_cronjobs_in_the_app_namespace(plan: Plan) -> None:
