@@ -234,8 +234,14 @@ def alb_ip_blocks(plan: Plan) -> list[str]:
 
 
 def subnets_named(plan: Plan, role: str) -> tuple[list[str], list[str]]:
-    """(ids, CIDRs) of the AWS layer's `role` subnets, as the mocks name them."""
-    found = [subnet for subnet in plan.all(SUBNET) if f"-{role}-" in subnet["name"]]
+    """(ids, CIDRs) of the AWS layer's `role` subnets in zone order, as the mocks name them.
+
+    Sorted because Pulumi may register resources in any order; the layer exports them by zone.
+    """
+    found = sorted(
+        (subnet for subnet in plan.all(SUBNET) if f"-{role}-" in subnet["name"]),
+        key=lambda subnet: subnet["name"],
+    )
     return (
         [f"{subnet['name']}-id" for subnet in found],
         [subnet["inputs"]["cidrBlock"] for subnet in found],
