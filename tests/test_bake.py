@@ -18,7 +18,7 @@ PACKAGE_FILES = [
     "__init__.py",
     "api_keys.py",
     "cpu_budget.py",
-    "dataset.py",
+    "features.py",
     "http_limits.py",
     "json_logging.py",
     "middleware/__init__.py",
@@ -31,6 +31,12 @@ PACKAGE_FILES = [
     "middleware/request_limits.py",
     "middleware/responses.py",
     "middleware/security_headers.py",
+    "model/__init__.py",
+    "model/dataset.py",
+    "model/model.toml",
+    "model/pipeline.py",
+    "model/record.py",
+    "model_card.py",
     "model_store.py",
     *(
         f"monitoring/{name}.py"
@@ -50,11 +56,13 @@ PACKAGE_FILES = [
     ),
     "onnx_model.py",
     "openapi_document.py",
+    "record_base.py",
     "schemas.py",
     "service.py",
     "settings.py",
     "shutdown.py",
     "training.py",
+    "training_data.py",
     "worker_health.py",
 ]
 TEST_FILES = [
@@ -63,6 +71,7 @@ TEST_FILES = [
     "server_settings.py",
     "faulty_service.py",
     "locust_run.py",
+    "records.py",
     "bench/__init__.py",
     "bench/test_harness.py",
     "loadtests/__init__.py",
@@ -93,6 +102,7 @@ TEST_FILES = [
     "service/test_api_contract.py",
     "service/test_http_api.py",
     "service/test_json_logging.py",
+    "service/test_model_card.py",
     "service/test_overload.py",
     "service/test_openapi_document.py",
     "service/test_readiness.py",
@@ -341,6 +351,25 @@ def test_default_bake_has_exactly_the_expected_files(default_project: Path) -> N
 def test_default_bake_leaves_no_template_syntax(default_project: Path) -> None:
     for path in project_files(default_project):
         assert not UNRENDERED.search(path.read_text()), f"unrendered template syntax in {path}"
+
+
+# Words only the example model uses: its features, its classes, its data set.
+EXAMPLE_MODEL_WORDS = re.compile(r"sepal|petal|setosa|versicolor|virginica|load_iris")
+
+
+def test_only_the_model_folder_names_the_example_model(default_project: Path) -> None:
+    """A team replaces service/<package>/model/ and nothing else (docs/your-model.md):
+    no code, test or setting outside it may know the example's features or classes.
+    Documents may, as the example they describe."""
+    model = default_project / "service" / "iris_classifier" / "model"
+    naming = [
+        str(path.relative_to(default_project))
+        for path in project_files(default_project)
+        if not path.is_relative_to(model)
+        and path.suffix != ".md"
+        and EXAMPLE_MODEL_WORDS.search(path.read_text(errors="replace"))
+    ]
+    assert naming == []
 
 
 def test_answers_reach_the_configuration(cookies) -> None:

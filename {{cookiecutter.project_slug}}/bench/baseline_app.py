@@ -13,7 +13,8 @@ import joblib
 from fastapi import FastAPI
 from pydantic import BaseModel
 
-from {{ cookiecutter.package_name }}.schemas import FEATURE_NAMES, Record
+from {{ cookiecutter.package_name }}.features import FEATURE_NAMES
+from {{ cookiecutter.package_name }}.model.record import Record
 
 model = joblib.load(os.environ["BENCH_SKLEARN_MODEL"])
 class_names = json.loads(Path(os.environ["BENCH_CLASS_NAMES"]).read_text())

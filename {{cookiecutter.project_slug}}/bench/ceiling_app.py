@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import onnxruntime
 
+from {{ cookiecutter.package_name }}.features import FEATURE_NAMES
 from {{ cookiecutter.package_name }}.middleware.direct_api import read_body
-from {{ cookiecutter.package_name }}.schemas import FEATURE_NAMES
 
 options = onnxruntime.SessionOptions()
 options.intra_op_num_threads = 1

@@ -13,7 +13,7 @@ import bentoml
 import joblib
 
 from {{ cookiecutter.package_name }} import training
-from {{ cookiecutter.package_name }}.dataset import load_dataset
+from {{ cookiecutter.package_name }}.model.dataset import load_dataset
 from {{ cookiecutter.package_name }}.model_store import class_names, onnx_path
 
 

@@ -22,8 +22,8 @@ def prepare_model(scratch: Path) -> "ModelFiles":  # noqa: F821
 
 def write_bodies(directory: Path) -> dict[str, tuple[Path, int]]:
     """The request bodies every server gets: held-out rows of the training data."""
-    from {{ cookiecutter.package_name }}.dataset import load_dataset
-    from {{ cookiecutter.package_name }}.schemas import FEATURE_NAMES
+    from {{ cookiecutter.package_name }}.features import FEATURE_NAMES
+    from {{ cookiecutter.package_name }}.model.dataset import load_dataset
 
     rows = load_dataset().features_test.tolist()
     records = [

@@ -11,7 +11,9 @@ from typing import Any
 import bentoml
 from bentoml._internal.models import ModelStore
 
-MODEL_NAME = "classifier"
+from .model_card import MODEL_CARD
+
+MODEL_NAME = MODEL_CARD.name
 ONNX_FILE = "model.onnx"
 # A sample of the training data, for the drift job (monitoring/reference_profile.py).
 REFERENCE_PROFILE_FILE = "reference_profile.json"
@@ -23,7 +25,7 @@ def save_model(
     metadata: dict[str, Any],
     reference_profile: dict[str, Any],
 ) -> bentoml.Model:
-    """Store a new version of the model; `classifier:latest` then points at it."""
+    """Store a new version of the model; `<name>:latest` then points at it."""
     with bentoml.models.create(MODEL_NAME, labels=labels, metadata=metadata) as model:
         Path(model.path_of(ONNX_FILE)).write_bytes(onnx_model)
         Path(model.path_of(REFERENCE_PROFILE_FILE)).write_text(json.dumps(reference_profile))

@@ -9,9 +9,9 @@ import math
 import threading
 
 import bentoml
-import numpy as np
 
 from . import http_limits
+from .features import EXAMPLE_RECORD, to_array
 from .json_logging import configure_json_logging
 from .middleware import bounded_metrics
 from .middleware.api_key import ApiKeyMiddleware
@@ -20,17 +20,15 @@ from .middleware.direct_api import DirectApiMiddleware
 from .middleware.openapi import OpenApiDocumentMiddleware
 from .middleware.request_context import RequestContextMiddleware
 from .middleware.request_limits import RequestLimitsMiddleware
+from .model.record import Record
 from .model_store import class_names, onnx_path
 from .monitoring.watch import watch_predictions
 from .onnx_model import OnnxClassifier
 from .schemas import (
-    EXAMPLE_RECORD,
-    FEATURE_NAMES,
     LIMITS,
     Prediction,
     PredictRequest,
     PredictResponse,
-    Record,
 )
 from .settings import ApiKeySettings
 from .shutdown import GracefulShutdown
@@ -88,10 +86,7 @@ class Classifier:
     def warm_up(self) -> None:
         """Run the smallest and the largest batch, so first requests pay no allocation cost."""
         logger.info("warming up", extra={"fields": {"rounds": LIMITS.warmup_rounds}})
-        example = [getattr(EXAMPLE_RECORD, name) for name in FEATURE_NAMES]
-        batches = [
-            np.array([example] * size, dtype=np.float32) for size in {1, LIMITS.max_batch_size}
-        ]
+        batches = [to_array([EXAMPLE_RECORD] * size) for size in {1, LIMITS.max_batch_size}]
         try:
             for _ in range(LIMITS.warmup_rounds):
                 for batch in batches:
@@ -120,10 +115,7 @@ class Classifier:
     def classify(self, records: list[Record]) -> PredictResponse:
         """Inference takes microseconds, so it runs on the event loop rather than paying
         for a thread hop."""
-        features = np.array(
-            [[getattr(record, name) for name in FEATURE_NAMES] for record in records],
-            dtype=np.float32,
-        )
+        features = to_array(records)
         labels, probabilities = self.model.predict(features)
         self.predictions.submit(self.model_version, features, labels, probabilities)
         class_names = self.model.class_names

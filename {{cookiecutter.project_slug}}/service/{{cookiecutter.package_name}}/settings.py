@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .api_keys import read_api_keys
 from .cpu_budget import usable_cpus
+from .model_card import MODEL_CARD
 
 ENVIRONMENT_PREFIX = "SERVICE_"
 
@@ -52,7 +53,7 @@ class ServiceSettings(EnvironmentSettings):
     """Limits and tuning. Read at import time: the request schema and BentoML's traffic
     settings are declared from them."""
 
-    model_tag: str = "classifier:latest"
+    model_tag: str = f"{MODEL_CARD.name}:latest"
     max_batch_size: Annotated[int, Field(ge=1, le=100_000)] = 1_000
     max_body_bytes: Annotated[int, Field(ge=1_024, le=64 * 1024 * 1024)] = 1024 * 1024
     request_timeout_seconds: Annotated[int, Field(ge=1, le=600)] = 10

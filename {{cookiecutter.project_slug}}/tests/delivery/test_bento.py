@@ -19,6 +19,7 @@ from cloud.service_pod import PORT, RUN_AS_USER
 
 from harness.local_service import LocalService, running
 from tests.delivery.workflows import PROJECT
+from tests.records import EXAMPLE
 from tests.server_settings import API_KEY, KEYS_SETTING
 
 CONTEXT = PROJECT / "build" / "bento"
@@ -113,22 +114,18 @@ def test_the_image_installs_no_compiler_and_no_download_tools(bento: Path) -> No
 
 
 def test_the_bento_serves_predictions_with_no_model_store_of_its_own(
-    bento_server: LocalService,
+    bento_server: LocalService, stored_model: bentoml.Model
 ) -> None:
     response = httpx.post(
         f"{bento_server.url}/predict",
         headers={"Authorization": f"Bearer {API_KEY}"},
-        json={
-            "records": [
-                {
-                    "sepal_length_cm": 5.1,
-                    "sepal_width_cm": 3.5,
-                    "petal_length_cm": 1.4,
-                    "petal_width_cm": 0.2,
-                }
-            ]
-        },
+        json={"records": [EXAMPLE]},
         timeout=10,
     )
     assert response.status_code == 200, response.text
-    assert response.json()["predictions"][0]["label"] == "setosa"
+    [prediction] = response.json()["predictions"]
+    assert response.json()["model_version"] == str(stored_model.tag)
+    assert prediction["label"] == max(
+        prediction["probabilities"], key=prediction["probabilities"].get
+    )
+    assert list(prediction["probabilities"]) == stored_model.info.metadata["class_names"]

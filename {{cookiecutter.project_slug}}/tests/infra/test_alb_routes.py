@@ -10,14 +10,8 @@ from cloud.service_workload import ALB_ROUTES
 
 from harness.local_service import LocalService
 from tests.infra.conftest import Plan
+from tests.records import EXAMPLE as RECORD
 from tests.server_settings import API_KEY
-
-RECORD = {
-    "sepal_length_cm": 5.1,
-    "sepal_width_cm": 3.5,
-    "petal_length_cm": 1.4,
-    "petal_width_cm": 0.2,
-}
 
 
 def test_the_alb_forwards_exactly_the_service_s_public_routes(plan: Plan) -> None:
@@ -55,7 +49,7 @@ def test_a_pod_s_samples_leave_room_under_the_podmonitor_s_limit(
     ) as client:
         for _ in range(20):
             client.post("/predict", json={"records": [RECORD]})
-        for bad in ({}, {"records": []}, {"records": [{**RECORD, "sepal_length_cm": -1}]}):
+        for bad in ({}, {"records": []}, {"records": [{**RECORD, "colour": 1}]}):
             client.post("/predict", json=bad)
         client.post("/predict", json={"records": [RECORD]}, headers={"Authorization": "x"})
         text = client.get("/metrics").text

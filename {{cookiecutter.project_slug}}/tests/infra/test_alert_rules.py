@@ -85,8 +85,8 @@ def service_series(plan: Plan, healthy: bool) -> list[dict[str, str]]:
         },
         gauge("model_drift_enough_data", "1" if healthy else "0", **drift),
         gauge("model_drift_share", "0" if healthy else "0.5", **drift),
-        gauge("model_feature_drifted", "0", **drift, feature="sepal_width_cm"),
-        gauge("model_feature_drifted", drifted, **drift, feature="petal_length_cm"),
+        gauge("model_feature_drifted", "0", **drift, feature="width"),
+        gauge("model_feature_drifted", drifted, **drift, feature="length"),
     ]
     return series
 
@@ -160,7 +160,7 @@ def test_healthy_series_fire_no_alert_and_faulty_ones_fire_each(plan: Plan, tmp_
     faulty["ServicePodRestarting"] = [
         {"namespace": namespace, "pod": "service-a", "container": "service"}
     ]
-    faulty["ModelFeatureDrift"] = [{"feature": "petal_length_cm"}]
+    faulty["ModelFeatureDrift"] = [{"feature": "length"}]
     tests = [
         case(groups, service_series(plan, healthy=True), {}),
         case(groups, service_series(plan, healthy=False), faulty),

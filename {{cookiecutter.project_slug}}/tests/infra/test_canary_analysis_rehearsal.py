@@ -22,6 +22,7 @@ from harness.local_service import LocalService
 from tests.infra.conftest import Plan
 from tests.infra.scraping import Prometheus, pod_monitor, rollout_pod, scrape_configs
 from tests.locust_run import locust_command, locust_environment
+from tests.records import EXAMPLE
 from tests.server_settings import API_KEY
 
 # Argo Rollouts' expression language, as far as the declared conditions use it.
@@ -108,18 +109,8 @@ def scraped(
         with httpx.Client(
             base_url=own_server.url, headers={"Authorization": f"Bearer {API_KEY}"}
         ) as client:
-            record = {
-                "records": [
-                    {
-                        "sepal_length_cm": 5.1,
-                        "sepal_width_cm": 3.5,
-                        "petal_length_cm": 1.4,
-                        "petal_width_cm": 0.2,
-                    }
-                ]
-            }
             for _ in range(SPARSE_REQUESTS):
-                assert client.post("/predict", json=record).status_code == 200
+                assert client.post("/predict", json={"records": [EXAMPLE]}).status_code == 200
         prometheus.wait_for_scrapes()
         yield Scraped(prometheus, quiet_until)
     finally:

@@ -3,7 +3,7 @@ import random
 import httpx
 import pytest
 
-from {{ cookiecutter.package_name }}.schemas import FEATURE_NAMES
+from {{ cookiecutter.package_name }}.features import FEATURE_NAMES
 from request_mix import RequestSchema
 
 from harness.local_service import LocalService

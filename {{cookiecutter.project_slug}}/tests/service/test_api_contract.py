@@ -18,7 +18,7 @@ import httpx
 import pytest
 import schemathesis
 
-from {{ cookiecutter.package_name }}.schemas import EXAMPLE_RECORD
+from {{ cookiecutter.package_name }}.features import EXAMPLE_RECORD
 
 from harness.local_service import LocalService
 from tests.server_settings import API_KEY, MAX_BODY_BYTES

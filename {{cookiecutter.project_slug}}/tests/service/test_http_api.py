@@ -6,21 +6,21 @@ import bentoml
 import httpx
 import pytest
 
-from {{ cookiecutter.package_name }}.dataset import load_dataset
+from {{ cookiecutter.package_name }}.features import FEATURE_NAMES
+from {{ cookiecutter.package_name }}.model.dataset import load_dataset
 from {{ cookiecutter.package_name }}.model_store import (
     class_names,
     onnx_path,
 )
 from {{ cookiecutter.package_name }}.onnx_model import OnnxClassifier
-from {{ cookiecutter.package_name }}.schemas import (
-    EXAMPLE_RECORD,
-    FEATURE_NAMES,
-)
 
 from harness.local_service import LocalService
+from tests.records import EXAMPLE as VALID
+from tests.records import FIRST, LAST, declared, out_of_bounds, with_value
 from tests.server_settings import API_KEY, MAX_BATCH_SIZE, MAX_BODY_BYTES, OTHER_CLIENT_API_KEY
 
-VALID = EXAMPLE_RECORD.model_dump()
+# Past one of the bounds LAST declares (null, also refused, when it declares none).
+OUT_OF_BOUNDS = next(iter(out_of_bounds(LAST).values()), None)
 
 
 def held_out_records() -> list[dict[str, float]]:
@@ -51,13 +51,12 @@ def test_predictions_match_the_stored_model_in_request_order(
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        ({"records": [{**VALID, "petal_width_cm": "0.2"}]}, ["records", 0, "petal_width_cm"]),
-        ({"records": [{**VALID, "petal_width_cm": -1}]}, ["records", 0, "petal_width_cm"]),
-        ({"records": [{**VALID, "petal_width_cm": 1e9}]}, ["records", 0, "petal_width_cm"]),
+        ({"records": [{**VALID, LAST: str(VALID[LAST])}]}, ["records", 0, LAST]),
+        ({"records": [{**VALID, LAST: OUT_OF_BOUNDS}]}, ["records", 0, LAST]),
         ({"records": [VALID, {**VALID, "colour": 1}]}, ["records", 1, "colour"]),
         (
-            {"records": [{k: v for k, v in VALID.items() if k != "sepal_length_cm"}]},
-            ["records", 0, "sepal_length_cm"],
+            {"records": [{k: v for k, v in VALID.items() if k != FIRST}]},
+            ["records", 0, FIRST],
         ),
         ({"records": []}, ["records"]),
         ({"records": [VALID] * (MAX_BATCH_SIZE + 1)}, ["records"]),
@@ -65,8 +64,7 @@ def test_predictions_match_the_stored_model_in_request_order(
     ],
     ids=[
         "string",
-        "negative",
-        "too-large",
+        "out-of-bounds",
         "extra-field",
         "missing-field",
         "empty",
@@ -84,21 +82,23 @@ def test_invalid_body_is_400_naming_the_field(
 
 @pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity"])
 def test_non_finite_number_is_400_naming_the_field(client: httpx.Client, literal: str) -> None:
-    text = json.dumps({"records": [VALID]}).replace("5.1", literal)
+    text = with_value(FIRST, literal)
     response = client.post("/predict", content=text, headers={"Content-Type": "application/json"})
     assert response.status_code == 400
-    assert response.json()["detail"][0]["loc"] == ["records", 0, "sepal_length_cm"]
+    assert response.json()["detail"][0]["loc"] == ["records", 0, FIRST]
 
 
 def test_a_number_float32_would_turn_into_zero_is_400_naming_the_field(
     client: httpx.Client,
 ) -> None:
     """1e-320 is above zero, but the model reads 32-bit floats: it would see 0.0."""
-    text = json.dumps({"records": [VALID]}).replace("5.1", "1e-320")
+    if not declared(FIRST).get("minimum", 0) > 0:
+        pytest.skip(f"{FIRST} may be zero")
+    text = with_value(FIRST, "1e-320")
     response = client.post("/predict", content=text, headers={"Content-Type": "application/json"})
     assert response.status_code == 400
     [problem] = response.json()["detail"]
-    assert problem["loc"] == ["records", 0, "sepal_length_cm"]
+    assert problem["loc"] == ["records", 0, FIRST]
     assert problem["type"] == "greater_than_equal"
 
 
@@ -119,8 +119,8 @@ def test_malformed_json_is_400(client: httpx.Client) -> None:
         b'"text"',
         b'{"records": null}',
         b'{"records": [null]}',
-        b'{"records": [[5.1, 3.5, 1.4, 0.2]]}',
-        b'{"records": [{"sepal_length_cm": 1e400}]}',
+        json.dumps({"records": [list(VALID.values())]}).encode(),
+        with_value(FIRST, "1e400").encode(),
         b"[" * 5_000 + b"]" * 5_000,
         b"\xff\xfe{}",
     ],

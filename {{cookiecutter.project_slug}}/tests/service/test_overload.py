@@ -10,16 +10,11 @@ import httpx
 import pytest
 
 from harness.local_service import LocalService, running
+from tests.records import EXAMPLE as RECORD
 from tests.server_settings import API_KEY, FAULTY_SERVICE, KEYS_SETTING
 
 MAX_CONCURRENCY = 2
 TIMEOUT_SECONDS = 2
-RECORD = {
-    "sepal_length_cm": 5.1,
-    "sepal_width_cm": 3.5,
-    "petal_length_cm": 1.4,
-    "petal_width_cm": 0.2,
-}
 HEADERS = {"Authorization": f"Bearer {API_KEY}"}
 
 

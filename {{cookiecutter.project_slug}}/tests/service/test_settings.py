@@ -17,7 +17,6 @@ from tests.server_settings import write_api_keys
 def test_defaults_are_valid_without_any_environment() -> None:
     settings = ServiceSettings.from_environment({})
     assert settings.max_batch_size == 1_000
-    assert settings.model_tag == "classifier:latest"
 
 
 def test_values_are_read_from_service_prefixed_variables() -> None:

@@ -16,17 +16,12 @@ import psutil
 import pytest
 
 from harness.local_service import LocalService, running
+from tests.records import EXAMPLE as RECORD
 from tests.server_settings import API_KEY, FAULTY_SERVICE, KEYS_SETTING
 
 DRAIN_SECONDS = 2
 GRACEFUL_SHUTDOWN_SECONDS = 10
 KEEP_ALIVE_SECONDS = 2
-RECORD = {
-    "sepal_length_cm": 5.1,
-    "sepal_width_cm": 3.5,
-    "petal_length_cm": 1.4,
-    "petal_width_cm": 0.2,
-}
 
 
 def serving(

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import bentoml
 
+from ..features import FEATURE_NAMES
 from ..model_store import open_model_store, reference_profile_path
-from ..schemas import FEATURE_NAMES
 from ..settings import ServiceSettings
 from .drift import MIN_ROWS, DriftResult, as_frame, compare
 from .drift_metrics import push_metrics, write_metrics

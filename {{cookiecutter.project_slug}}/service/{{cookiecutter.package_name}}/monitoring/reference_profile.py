@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ..schemas import FEATURE_NAMES
+from ..features import FEATURE_NAMES
 
 # Enough rows for any distribution test; a bigger training set is sampled down to this.
 MAX_ROWS = 5_000

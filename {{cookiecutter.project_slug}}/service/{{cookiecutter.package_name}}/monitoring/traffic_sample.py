@@ -1,5 +1,5 @@
 """Records for `make loadtest` to send: the example dataset's rows, as JSON lines, with
-one feature optionally shifted to rehearse drift (`make loadtest SHIFT=petal_length_cm=2`).
+one feature optionally shifted to rehearse drift (`make loadtest SHIFT=<feature>=2`).
 
 The load test draws its valid records from this file, so the logged traffic follows the
 data the model was trained on and `make drift-report` has a real "no drift" to find.
@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..dataset import load_dataset
-from ..schemas import FEATURE_NAMES
+from ..features import FEATURE_NAMES
+from ..model.dataset import load_dataset
 
 
 def parse_shift(text: str | None) -> tuple[str, float] | None:
@@ -23,7 +23,7 @@ def parse_shift(text: str | None) -> tuple[str, float] | None:
     if name not in FEATURE_NAMES or not amount:
         raise SystemExit(
             f"SHIFT={text!r}: expected <feature>=<amount>, with a feature among "
-            f"{', '.join(FEATURE_NAMES)}; e.g. SHIFT=petal_length_cm=2"
+            f"{', '.join(FEATURE_NAMES)}; e.g. SHIFT={FEATURE_NAMES[0]}=2"
         )
     return name, float(amount)
 

@@ -3,7 +3,7 @@ request path, and writes what is queued when the worker exits."""
 
 import atexit
 
-from ..schemas import FEATURE_NAMES
+from ..features import FEATURE_NAMES
 from .model_metrics import ModelMetrics
 from .prediction_log import PredictionLog, PredictionLogSettings
 

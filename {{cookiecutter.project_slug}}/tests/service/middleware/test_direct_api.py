@@ -11,14 +11,15 @@ from {{ cookiecutter.package_name }}.middleware.direct_api import (
     DirectApiMiddleware,
 )
 from {{ cookiecutter.package_name }}.schemas import (
-    EXAMPLE_RECORD,
     Prediction,
     PredictRequest,
     PredictResponse,
 )
 
+from tests.records import EXAMPLE as RECORD
+from tests.records import LAST
+
 SERVICE = object()
-RECORD = EXAMPLE_RECORD.model_dump()
 
 
 async def inner_app(scope: Scope, receive: Receive, send: Send) -> None:
@@ -32,7 +33,7 @@ def label_every_record(service: object, request: PredictRequest) -> PredictRespo
     return PredictResponse(
         model_version="classifier:test",
         predictions=[
-            Prediction(label="setosa", probabilities={"setosa": 1.0}) for _ in request.records
+            Prediction(label="a-class", probabilities={"a-class": 1.0}) for _ in request.records
         ],
     )
 
@@ -59,7 +60,7 @@ async def test_answers_a_valid_request_with_the_services_response() -> None:
     assert response.headers["content-type"] == "application/json"
     assert response.json() == {
         "model_version": "classifier:test",
-        "predictions": [{"label": "setosa", "probabilities": {"setosa": 1.0}}] * 2,
+        "predictions": [{"label": "a-class", "probabilities": {"a-class": 1.0}}] * 2,
     }
 
 
@@ -67,10 +68,9 @@ async def test_answers_a_valid_request_with_the_services_response() -> None:
     ("body", "problem", "location"),
     [
         (
-            {"records": [{**RECORD, "petal_width_cm": -1}]},
-            # The bound a 32-bit float needs is checked first (schemas.SMALLEST_FLOAT32).
-            "greater_than_equal",
-            ["records", 0, "petal_width_cm"],
+            {"records": [{**RECORD, LAST: "1"}]},
+            "float_type",
+            ["records", 0, LAST],
         ),
         ({"records": []}, "too_short", ["records"]),
         ({"records": [RECORD], "extra": 1}, "extra_forbidden", ["extra"]),

@@ -10,12 +10,13 @@ import httpx
 import pytest
 
 import cloud.dashboard
-from {{ cookiecutter.package_name }}.dataset import load_dataset
+from {{ cookiecutter.package_name }}.features import FEATURE_NAMES
+from {{ cookiecutter.package_name }}.model.dataset import load_dataset
 from {{ cookiecutter.package_name }}.monitoring.drift import as_frame, compare
 from {{ cookiecutter.package_name }}.monitoring.drift_metrics import write_metrics
-from {{ cookiecutter.package_name }}.schemas import FEATURE_NAMES
 
 from tests.infra.conftest import planned_alone
+from tests.records import EXAMPLE
 
 # A metric name followed by a selector, as every query writes it.
 METRIC_IN_QUERY = re.compile(r"([a-zA-Z_:][a-zA-Z0-9_:]*)\{")
@@ -35,8 +36,7 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 
 def served_metrics(client: httpx.Client) -> set[str]:
-    record = dict(zip(FEATURE_NAMES, (5.1, 3.5, 1.4, 0.2), strict=True))
-    assert client.post("/predict", json={"records": [record]}).status_code == 200
+    assert client.post("/predict", json={"records": [EXAMPLE]}).status_code == 200
     # The model's metrics are counted on the prediction log's thread, within a second.
     for _ in range(50):
         text = client.get("/metrics").text
@@ -47,17 +47,11 @@ def served_metrics(client: httpx.Client) -> set[str]:
 
 def drift_job_metrics(directory: Path) -> set[str]:
     dataset = load_dataset()
-    traffic = dataset.features_test
-    frame = as_frame(
-        traffic.tolist(), ["setosa"] * len(traffic), [0.9] * len(traffic), FEATURE_NAMES
+    frame, reference = (
+        as_frame(rows.tolist(), ["class-a"] * len(rows), [0.9] * len(rows), FEATURE_NAMES)
+        for rows in (dataset.features_test, dataset.features_train)
     )
-    reference = as_frame(
-        dataset.features_train.tolist(),
-        ["setosa"] * len(dataset.features_train),
-        [0.9] * len(dataset.features_train),
-        FEATURE_NAMES,
-    )
-    write_metrics(compare(reference, frame, FEATURE_NAMES), "classifier:test", directory / "m.prom")
+    write_metrics(compare(reference, frame, FEATURE_NAMES), "model:test", directory / "m.prom")
     return set(EXPOSED_NAME.findall((directory / "m.prom").read_text()))
 
 

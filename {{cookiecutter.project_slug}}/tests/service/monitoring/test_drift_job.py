@@ -17,7 +17,8 @@ import numpy as np
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from {{ cookiecutter.package_name }}.dataset import load_dataset
+from {{ cookiecutter.package_name }}.features import FEATURE_NAMES
+from {{ cookiecutter.package_name }}.model.dataset import load_dataset
 from {{ cookiecutter.package_name }}.monitoring.drift_metrics import (
     EXPORTED,
     PUSH_JOB,
@@ -27,13 +28,14 @@ from {{ cookiecutter.package_name }}.monitoring.prediction_log import (
     PredictionLogSettings,
 )
 from {{ cookiecutter.package_name }}.monitoring.traffic_window import read_window
-from {{ cookiecutter.package_name }}.schemas import FEATURE_NAMES
 
 from harness.local_service import free_port
 from tests.infra.conftest import Plan, debian_binary, planned_alone
 from tests.infra.test_alert_rules import case, declared_groups, gauge, run_promtool
 
-CLASSES = ("setosa", "versicolor", "virginica")
+CLASSES = ("class-a", "class-b", "class-c")
+# The feature the logged traffic shifts.
+SHIFTED = FEATURE_NAMES[-1]
 PODS = ("service-7d9f4c-abcde", "service-7d9f4c-fghij")
 # A pod replaced two months ago: its log outlived the stack's retention.
 DEPARTED_POD = "service-5b8e2a-klmno"
@@ -81,7 +83,7 @@ def log_traffic(directory: Path, rows: np.ndarray) -> None:
     settings = PredictionLogSettings.model_validate({"prediction_log_dir": directory})
     log = PredictionLog(settings, FEATURE_NAMES, CLASSES)
     probabilities = np.tile(np.array([0.9, 0.08, 0.02], dtype=np.float32), (len(rows), 1))
-    log.submit("classifier:test", rows.astype(np.float32), ["setosa"] * len(rows), probabilities)
+    log.submit("model:test", rows.astype(np.float32), [CLASSES[0]] * len(rows), probabilities)
     log.close()
 
 
@@ -99,7 +101,8 @@ def shared_volume(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
     """Two pods' logs, each in its own subdirectory, one feature shifted: drift."""
     volume = tmp_path_factory.mktemp("predictions")
     traffic = load_dataset().features_test.copy()
-    traffic[:, 2] += 3
+    column = FEATURE_NAMES.index(SHIFTED)
+    traffic[:, column] += traffic[:, column].std() * 3
     for pod, rows in zip(PODS, np.array_split(traffic, len(PODS)), strict=True):
         log_traffic(volume / pod, rows)
     log_traffic(volume / DEPARTED_POD, traffic[:5])
@@ -171,7 +174,7 @@ def test_the_job_reads_every_pods_log_and_the_model_without_a_bentoml_home(
     _, rows = shared_volume
     assert f"rows compared: {rows} " in pushed["stdout"]
     assert "Drift verdict: DRIFT" in pushed["stdout"]
-    assert "petal_length_cm" in pushed["stdout"].split("Drifted features:")[1]
+    assert SHIFTED in pushed["stdout"].split("Drifted features:")[1]
     # The image's root filesystem is read-only: the job must not need a BentoML home.
     assert not pushed["home"].exists()
 
@@ -227,7 +230,7 @@ def test_alerts_fire_on_what_the_job_pushed_and_only_those(
         gauge(name, f"{value:.17g}", **labels)
         for name, labels, value in pushed_values(pushed["metrics"])
     ]
-    firing = {"ModelFeatureDrift": [{"feature": "petal_length_cm"}]}
+    firing = {"ModelFeatureDrift": [{"feature": SHIFTED}]}
     output = run_promtool(tmp_path, groups, [case(groups, series, firing)])
     assert "SUCCESS" in output
 

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import numpy as np
 
+from {{ cookiecutter.package_name }}.features import FEATURE_NAMES
 from {{ cookiecutter.package_name }}.monitoring.prediction_log import (
     IDLE_CHECK_SECONDS,
     Batch,
     PredictionLog,
     PredictionLogSettings,
 )
-from {{ cookiecutter.package_name }}.schemas import FEATURE_NAMES
 
-CLASSES = ("setosa", "versicolor", "virginica")
+CLASSES = ("class-a", "class-b", "class-c")
 
 
 def settings(directory: Path | None, **overrides: object) -> PredictionLogSettings:
@@ -25,7 +25,7 @@ def settings(directory: Path | None, **overrides: object) -> PredictionLogSettin
 def example_arrays(rows: int) -> tuple[np.ndarray, list[str], np.ndarray]:
     features = np.full((rows, len(FEATURE_NAMES)), 5.1, dtype=np.float32)
     probabilities = np.tile(np.array([0.9, 0.08, 0.02], dtype=np.float32), (rows, 1))
-    return features, ["setosa"] * rows, probabilities
+    return features, [CLASSES[0]] * rows, probabilities
 
 
 def submit_one(log: PredictionLog, rows: int = 2) -> None:
@@ -59,7 +59,7 @@ def test_every_prediction_submitted_from_many_threads_is_written_exactly_once(
     lines = logged_lines(tmp_path)
     assert len(lines) == 8 * 500 * 2
     assert lines[0]["features"] == dict.fromkeys(FEATURE_NAMES, 5.1)
-    assert lines[0]["label"] == "setosa"
+    assert lines[0]["label"] == CLASSES[0]
     assert lines[0]["confidence"] == 0.9
 
 
@@ -118,7 +118,7 @@ def test_files_rotate_at_the_size_limit_and_only_the_newest_are_kept(tmp_path: P
     files = sorted(tmp_path.glob("predictions-*.jsonl"))
     assert len(files) == 3
     assert all(path.stat().st_size <= 1024 for path in files)
-    assert logged_lines(tmp_path)[-1]["label"] == "setosa"
+    assert logged_lines(tmp_path)[-1]["label"] == CLASSES[0]
 
 
 def test_logging_is_off_when_no_directory_is_set(tmp_path: Path) -> None:

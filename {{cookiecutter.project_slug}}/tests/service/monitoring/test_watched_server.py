@@ -11,9 +11,9 @@ import bentoml
 import httpx
 import pytest
 
-from {{ cookiecutter.package_name }}.dataset import load_dataset
+from {{ cookiecutter.package_name }}.features import FEATURE_NAMES
+from {{ cookiecutter.package_name }}.model.dataset import load_dataset
 from {{ cookiecutter.package_name }}.monitoring import drift_job
-from {{ cookiecutter.package_name }}.schemas import FEATURE_NAMES
 
 from harness.local_service import LocalService, running
 from tests.server_settings import API_KEY, KEYS_SETTING, SERVICE

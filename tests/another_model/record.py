@@ -1,0 +1,19 @@
+"""One breast mass, from measures of its cell nuclei in a digitised image (five of the
+thirty the Wisconsin data set records)."""
+
+from typing import Annotated
+
+from pydantic import Field
+
+from ..record_base import Float32, PositiveFloat32, RecordBase
+
+
+class Record(RecordBase):
+    """One mass to classify as malignant or benign."""
+
+    mean_radius: Annotated[PositiveFloat32, Field(le=100, examples=[17.99])]
+    mean_texture: Annotated[PositiveFloat32, Field(le=100, examples=[10.38])]
+    mean_smoothness: Annotated[PositiveFloat32, Field(le=1, examples=[0.1184])]
+    # Zero for a smooth nucleus: a non-negative measure, not a positive one.
+    worst_concave_points: Annotated[Float32, Field(ge=0, le=1, examples=[0.2654])]
+    worst_area: Annotated[PositiveFloat32, Field(le=10_000, examples=[2019.0])]
