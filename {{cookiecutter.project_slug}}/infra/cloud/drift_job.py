@@ -81,8 +81,6 @@ def drift_pod(
                     "args": arguments,
                     "env": [
                         {"name": "BENTOML_DO_NOT_TRACK", "value": "true"},
-                        # Evidently's usage telemetry (its NetworkPolicy blocks it anyway).
-                        {"name": "DO_NOT_TRACK", "value": "1"},
                         {"name": "BENTOML_HOME", "value": "/tmp/bentoml"},
                     ],
                     "resources": {

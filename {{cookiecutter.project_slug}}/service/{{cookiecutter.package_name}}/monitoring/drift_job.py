@@ -23,8 +23,9 @@ import bentoml
 from ..features import FEATURE_NAMES
 from ..model_store import open_model_store, reference_profile_path
 from ..settings import ServiceSettings
-from .drift import MIN_ROWS, DriftResult, as_frame, compare
+from .drift import MIN_ROWS, DriftResult, Traffic, compare
 from .drift_metrics import push_metrics, write_metrics
+from .drift_report import render
 from .retention import Retention, enforce
 from .traffic_window import read_window
 
@@ -109,17 +110,19 @@ def main(argv: list[str] | None = None) -> int:
     else:
         model = bentoml.models.get(arguments.model_tag)
     profile = json.loads(reference_profile_path(model).read_text())
-    reference = as_frame(
+    reference = Traffic.of(
         profile["features"], profile["labels"], profile["confidence"], FEATURE_NAMES
     )
     since = datetime.now(UTC) - timedelta(hours=arguments.window_hours)
     window = read_window(arguments.log_dir, since, FEATURE_NAMES, MAX_ROWS)
-    current = as_frame(window.features, window.labels, window.confidence, FEATURE_NAMES)
+    current = Traffic.of(window.features, window.labels, window.confidence, FEATURE_NAMES)
 
     arguments.output.mkdir(parents=True, exist_ok=True)
     report = arguments.output / "report.html"
     report.unlink(missing_ok=True)
-    result = compare(reference, current, FEATURE_NAMES, report, arguments.min_rows)
+    result = compare(reference, current, FEATURE_NAMES, arguments.min_rows)
+    if result.verdict != "not enough data":
+        report.write_text(render(result, reference, current, FEATURE_NAMES, str(model.tag)))
     summary = {
         **result.as_dict(),
         "reference_model": str(model.tag),

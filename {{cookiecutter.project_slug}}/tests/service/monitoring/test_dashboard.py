@@ -12,7 +12,7 @@ import pytest
 import cloud.dashboard
 from {{ cookiecutter.package_name }}.features import FEATURE_NAMES
 from {{ cookiecutter.package_name }}.model.dataset import load_dataset
-from {{ cookiecutter.package_name }}.monitoring.drift import as_frame, compare
+from {{ cookiecutter.package_name }}.monitoring.drift import Traffic, compare
 from {{ cookiecutter.package_name }}.monitoring.drift_metrics import write_metrics
 
 from tests.infra.conftest import planned_alone
@@ -48,7 +48,7 @@ def served_metrics(client: httpx.Client) -> set[str]:
 def drift_job_metrics(directory: Path) -> set[str]:
     dataset = load_dataset()
     frame, reference = (
-        as_frame(rows.tolist(), ["class-a"] * len(rows), [0.9] * len(rows), FEATURE_NAMES)
+        Traffic.of(rows, ["class-a"] * len(rows), [0.9] * len(rows), FEATURE_NAMES)
         for rows in (dataset.features_test, dataset.features_train)
     )
     write_metrics(compare(reference, frame, FEATURE_NAMES), "model:test", directory / "m.prom")
