@@ -5,7 +5,6 @@ import math
 from dataclasses import asdict, dataclass
 
 import service_level
-
 from harness.request_records import RecordedRun, RequestRecord
 
 # The shape stops the run at its first one-second tick past the duration, so the stop can

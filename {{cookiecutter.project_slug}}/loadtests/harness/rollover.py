@@ -14,7 +14,6 @@ from dataclasses import asdict
 from pathlib import Path
 
 from cloud.service_pod import PRESTOP_SLEEP_SECONDS, TERMINATION_GRACE_SECONDS
-
 from harness import rollover_phases
 from harness.local_service import LocalService, free_port, keys_file_from_environment
 from harness.locust_process import request_log, start_locust, stop_locust

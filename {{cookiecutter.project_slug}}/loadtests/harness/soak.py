@@ -12,7 +12,6 @@ from dataclasses import asdict
 from pathlib import Path
 
 import service_level
-
 from harness import request_windows
 from harness.local_service import LocalService, keys_file_from_environment
 from harness.locust_process import request_log, start_locust

@@ -16,7 +16,6 @@ import pytest
 
 from cloud.drift_job import BENTO_MODEL_STORE
 from cloud.service_pod import PORT, RUN_AS_USER
-
 from harness.local_service import LocalService, running
 from tests.delivery.workflows import PROJECT
 from tests.records import EXAMPLE

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from rollout_report import job_names, main, runs_of, summary
-
 from tests.infra.crd_schemas import load_schemas, violations
 
 ROLLOUT = "iris-classifier"

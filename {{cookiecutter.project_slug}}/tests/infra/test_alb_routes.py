@@ -7,7 +7,6 @@ import httpx
 
 from cloud.monitoring import SAMPLE_LIMIT
 from cloud.service_workload import ALB_ROUTES
-
 from harness.local_service import LocalService
 from tests.infra.conftest import Plan
 from tests.records import EXAMPLE as RECORD

@@ -17,7 +17,6 @@ import httpx
 import pytest
 
 import cloud.canary_analysis
-
 from harness.local_service import LocalService
 from tests.infra.conftest import Plan
 from tests.infra.scraping import Prometheus, pod_monitor, rollout_pod, scrape_configs

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from cloud.capacity import MAX_PODS
-
 from tests.infra.conftest import Plan
 
 # DaemonSets, one pod per node: what each EKS add-on and chart runs on every node.

@@ -15,7 +15,6 @@ from github_variables import (
     cluster_role_arn,
     runner_project_prefix,
 )
-
 from tests.delivery.workflows import PROJECT, delivery_settings, runs, workflow
 from tests.infra.conftest import ENVIRONMENTS, Plan
 

@@ -6,7 +6,6 @@ from cloud.network import (
     PUBLIC_SUBNET_OFFSET,
     SUBNET_PREFIX_EXTENSION,
 )
-
 from tests.infra.conftest import Plan
 
 SUBNET = "aws:ec2/subnet:Subnet"

@@ -17,7 +17,6 @@ from cloud.monitoring import (
     PUSHGATEWAY_PORT,
 )
 from cloud.service_pod import PORT as SERVICE_PORT
-
 from tests.infra.conftest import Plan
 from tests.infra.network_reachability import Peer, can_reach
 from tests.infra.test_service_workload import ingress_annotation

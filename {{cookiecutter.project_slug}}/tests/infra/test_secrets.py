@@ -6,7 +6,6 @@ from typing import Any
 
 from cloud.secrets import CANARY_CLIENT
 from cloud.service_pod import KEYS_FILE
-
 from tests.infra.conftest import Plan
 from tests.server_settings import SERVICE
 

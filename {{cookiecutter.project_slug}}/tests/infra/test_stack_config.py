@@ -10,7 +10,6 @@ from cloud.stack_config import (
     LayerConfig,
     StackConfigError,
 )
-
 from tests.infra.conftest import PROJECT, STACKS, Plan, run_plan
 
 COMMON = {"project": "example", "region": "eu-west-1"}

@@ -4,9 +4,9 @@ import httpx
 import pytest
 
 from {{ cookiecutter.package_name }}.features import FEATURE_NAMES
-from request_mix import RequestSchema
 
 from harness.local_service import LocalService
+from request_mix import RequestSchema
 from tests.server_settings import MAX_BATCH_SIZE
 
 

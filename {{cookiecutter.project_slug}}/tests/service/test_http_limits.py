@@ -9,12 +9,12 @@ from urllib.parse import urlsplit
 import bentoml
 import pytest
 
-import cloud.service_pod as service_pod
 from {{ cookiecutter.package_name }}.http_limits import (
     HEAD_TIMEOUT_SECONDS,
     MAX_HEAD_BYTES,
 )
 
+import cloud.service_pod as service_pod
 from harness.local_service import LocalService, running
 from tests.server_settings import KEYS_SETTING, SERVICE
 

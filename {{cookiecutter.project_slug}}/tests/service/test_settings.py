@@ -2,7 +2,6 @@ from pathlib import Path
 
 import pytest
 
-import cloud.service_pod as service_pod
 from {{ cookiecutter.package_name }}.api_keys import GENERATE_HINT
 from {{ cookiecutter.package_name }}.cpu_budget import usable_cpus
 from {{ cookiecutter.package_name }}.settings import (
@@ -11,6 +10,7 @@ from {{ cookiecutter.package_name }}.settings import (
     SettingsError,
 )
 
+import cloud.service_pod as service_pod
 from tests.server_settings import write_api_keys
 
 

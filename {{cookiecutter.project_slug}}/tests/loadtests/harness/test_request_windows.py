@@ -5,7 +5,6 @@ import json
 import pytest
 
 import service_level
-
 from harness.request_records import RecordedRun, RequestRecord
 from harness.request_windows import (
     as_json,

@@ -9,12 +9,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-import cloud.dashboard
 from {{ cookiecutter.package_name }}.features import FEATURE_NAMES
 from {{ cookiecutter.package_name }}.model.dataset import load_dataset
 from {{ cookiecutter.package_name }}.monitoring.drift import Traffic, compare
 from {{ cookiecutter.package_name }}.monitoring.drift_metrics import write_metrics
 
+import cloud.dashboard
 from tests.infra.conftest import planned_alone
 from tests.records import EXAMPLE
 
