@@ -61,6 +61,8 @@ PACKAGE_FILES = [
     "record_base.py",
     "schemas.py",
     "service.py",
+    "service_secrets.py",
+    "service_secrets.toml",
     "settings.py",
     "shutdown.py",
     "training.py",
@@ -110,6 +112,7 @@ TEST_FILES = [
     "service/test_openapi_document.py",
     "service/test_readiness.py",
     "service/test_schemas.py",
+    "service/test_service_secrets.py",
     "service/test_settings.py",
     "service/test_api_keys.py",
     "service/test_key_revocation.py",
@@ -146,6 +149,7 @@ TEST_FILES = [
             "__init__",
             "conftest",
             "crd_schemas",
+            "fake_aws",
             "network_reachability",
             "test_alb_routes",
             "test_api_keys_tool",
@@ -174,6 +178,7 @@ TEST_FILES = [
             "test_prediction_storage",
             "test_registry",
             "test_release_record",
+            "test_secret_values_tool",
             "test_secrets",
             "test_service_workload",
             "scraping",
@@ -192,6 +197,8 @@ INFRA_FILES = [
     "api_keys.py",
     "bootstrap.sh",
     "plan.py",
+    "secret_values.py",
+    "secrets_manager.py",
     *(f"layers/{name}.py" for name in ("__init__", "aws", "bootstrap", "cluster")),
     *(
         f"cloud/{name}.py"
@@ -309,6 +316,7 @@ TOP_LEVEL_FILES = [
             "load-tests",
             "monitoring",
             "prediction-log",
+            "secrets",
             "speed",
             "your-model",
         )
@@ -525,3 +533,21 @@ def test_the_demo_reads_the_key_the_projects_makefile_writes(default_project: Pa
     spec.loader.exec_module(demo)
     keys = json.loads((default_project / ".api-keys.json").read_text())
     assert demo.read_api_key(default_project) == keys["developer"]
+
+
+def test_a_newly_declared_secret_reaches_an_existing_env_file(cookies) -> None:
+    """docs/secrets.md, step 3: declaring a secret is one table; `make .env` then adds its
+    variable to the developer's .env and keeps the key already there."""
+    project = bake(cookies)
+    subprocess.run(["make", "-C", str(project), ".env"], check=True, capture_output=True)
+    first = (project / ".env").read_text()
+    declarations = project / "service" / "iris_classifier" / "service_secrets.toml"
+    declarations.write_text(
+        declarations.read_text() + '\n[feature_store_token]\ndescription = "A token"\n'
+    )
+
+    subprocess.run(["make", "-C", str(project), ".env"], check=True, capture_output=True)
+
+    env = (project / ".env").read_text()
+    assert env.startswith(first)
+    assert re.search(r"^SERVICE_FEATURE_STORE_TOKEN=dev-\S{20,}$", env, re.MULTILINE)

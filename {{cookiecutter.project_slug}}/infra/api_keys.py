@@ -1,18 +1,16 @@
 """List, add, rotate and revoke the service's API keys in a stack's secret (what
 `make api-keys` runs; docs/api-keys.md). The secret is one JSON object, client name ->
 key; the service re-reads it while it runs, so each change reaches every pod within
-the bound docs/api-keys.md gives, without a rollout.
-
-Calls the AWS CLI with the caller's credentials. A key only ever travels on standard
-input and output: never in a command line, which any process on the machine can read.
+the bound docs/api-keys.md gives, without a rollout. A key is printed once, on standard
+output (secrets_manager.py says why nothing travels in a command line).
 """
 
 import argparse
-import json
 import re
 import secrets
-import subprocess
 import sys
+
+from secrets_manager import read_document, write_document
 
 # The canary's load tests send this client's key: it may be rotated, never revoked.
 from cloud.secrets import CANARY_CLIENT
@@ -23,40 +21,6 @@ KEY_BYTES = 36  # 48 URL-safe characters, as the stack's first key
 # External Secrets' refresh (1 min), the kubelet's update of the mounted secret (its
 # 1 min sync period) and the service's re-read (10 s), with a margin.
 BOUND = "4 minutes"
-
-
-def aws(arguments: list[str], standard_input: str | None = None) -> str:
-    # The user's AWS CLI, found on PATH as they would run it, with our own arguments.
-    result = subprocess.run(  # noqa: S603
-        ["aws", *arguments],  # noqa: S607
-        input=standard_input,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise SystemExit(f"aws {' '.join(arguments[:2])} failed: {result.stderr.strip()}")
-    return result.stdout
-
-
-def read_keys(secret: str, region: str) -> dict[str, str]:
-    document = aws(
-        [
-            *("secretsmanager", "get-secret-value", "--secret-id", secret, "--region", region),
-            *("--query", "SecretString", "--output", "text"),
-        ]
-    )
-    return json.loads(document)
-
-
-def write_keys(secret: str, region: str, keys: dict[str, str]) -> None:
-    aws(
-        [
-            *("secretsmanager", "put-secret-value", "--secret-id", secret, "--region", region),
-            *("--secret-string", "file:///dev/stdin"),
-        ],
-        standard_input=json.dumps(keys),
-    )
 
 
 def changed(action: str, client: str, keys: dict[str, str]) -> tuple[dict[str, str], str | None]:
@@ -83,14 +47,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("action", choices=["list", "add", "rotate", "revoke"])
     parser.add_argument("client", nargs="?", help="the client's name (not for list)")
     args = parser.parse_args(argv)
-    keys = read_keys(args.secret, args.region)
+    keys = read_document(args.secret, args.region)
     if args.action == "list":
         print("\n".join(sorted(keys)))
         return 0
     if not args.client:
         parser.error(f"{args.action} needs a client name: CLIENT=<name>")
     keys, new_key = changed(args.action, args.client, keys)
-    write_keys(args.secret, args.region, keys)
+    write_document(args.secret, args.region, keys)
     if new_key is None:
         print(f"Revoked {args.client!r}: refused by every pod within {BOUND}.", file=sys.stderr)
     else:

@@ -1,9 +1,15 @@
-"""The service's API keys, one per client: a JSON object of client name -> key, kept in
-AWS Secrets Manager under a customer KMS key, and synced into the app namespace by
-External Secrets Operator, which reads it with its own EKS Pod Identity role. No static
-credentials anywhere. The secret and the role are the AWS layer's; the operator and the
-syncs, the cluster layer's. Clients are added, rotated and revoked with `make api-keys`
-(docs/api-keys.md), which writes the secret; Pulumi only creates it."""
+"""The service's secrets, in AWS Secrets Manager under a customer KMS key, synced into the
+app namespace by External Secrets Operator, which reads them with its own EKS Pod
+Identity role. No static credentials anywhere. Two secrets, each a JSON object:
+
+- the API keys, one per client (client name -> key): mounted as the service's keys file,
+  which it re-reads while running; `make api-keys` writes them (docs/api-keys.md);
+- the service's own secrets, those service/<package>/service_secrets.toml declares
+  (SERVICE_<NAME> -> value): the pods' environment; `make secrets` writes them
+  (docs/secrets.md).
+
+The secrets and the role are the AWS layer's; the operator and the syncs, the cluster
+layer's. Pulumi creates each secret and never writes it again."""
 
 from typing import NamedTuple
 
@@ -37,24 +43,30 @@ CANARY_CLIENT = "canary"
 CANARY_KEY_VARIABLE = "API_KEY"
 
 
-class KeySecrets(NamedTuple):
-    """The two Kubernetes secrets synced from the one in Secrets Manager."""
+class SyncedSecrets(NamedTuple):
+    """The Kubernetes secrets synced from Secrets Manager."""
 
     # Every client's key, as KEYS_FILE: mounted as the service's keys file.
-    service: str
+    api_keys: str
     # The canary client's key only, as CANARY_KEY_VARIABLE: for the load-test pods.
-    canary: str
+    canary_key: str
+    # The service's own secrets, one SERVICE_<NAME> entry each: the pods' environment.
+    service_secrets: str
 
 
-def key_secrets(config: ClusterLayerConfig) -> KeySecrets:
-    return KeySecrets(f"{config.project}-api-keys", f"{config.project}-canary-key")
+def synced_secrets(config: ClusterLayerConfig) -> SyncedSecrets:
+    return SyncedSecrets(
+        f"{config.project}-api-keys",
+        f"{config.project}-canary-key",
+        f"{config.project}-service-secrets",
+    )
 
 
 class SecretsAws(pulumi.ComponentResource):
-    """The AWS layer's part: the key, the secret and the operator's reading role."""
+    """The AWS layer's part: the key, the secrets and the operator's reading role."""
 
-    secret_arn: pulumi.Output[str]
-    secret_name: pulumi.Output[str]
+    api_keys_name: pulumi.Output[str]
+    service_secrets_name: pulumi.Output[str]
 
     def __init__(
         self,
@@ -66,25 +78,23 @@ class SecretsAws(pulumi.ComponentResource):
         super().__init__(component_type(config, "SecretsAws"), name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
-        key = rotating_key(f"{name}-key", config, "Encrypts the service secrets", self)
-        api_key = random.RandomPassword(
+        self.key = rotating_key(f"{name}-key", config, "Encrypts the service secrets", self)
+        canary_key = random.RandomPassword(
             f"{name}-api-key", length=API_KEY_LENGTH, special=False, opts=child
         )
-        secret = aws.secretsmanager.Secret(
+        api_keys = self.json_secret(
             f"{name}-api-keys",
-            name=f"{config.name}/service-api-keys",
-            description='API keys the service accepts, one per client: {"<client>": "<key>"}',
-            kms_key_id=key.arn,
-            recovery_window_in_days=7,
-            tags=tags(config),
-            opts=child,
+            config,
+            "service-api-keys",
+            'API keys the service accepts, one per client: {"<client>": "<key>"}',
+            pulumi.Output.json_dumps({CANARY_CLIENT: canary_key.result}),
         )
-        aws.secretsmanager.SecretVersion(
-            f"{name}-api-keys",
-            secret_id=secret.id,
-            secret_string=pulumi.Output.json_dumps({CANARY_CLIENT: api_key.result}),
-            # Clients are added and revoked outside Pulumi; never put the first version back.
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["secretString"]),
+        service_secrets = self.json_secret(
+            f"{name}-service-secrets",
+            config,
+            "service-secrets",
+            'The service\'s own secrets (service_secrets.toml): {"SERVICE_<NAME>": "<value>"}',
+            "{}",
         )
         # What the operator calls for `data` entries of one named secret (its whole value,
         # or one property of its JSON): GetSecretValue (external-secrets v2.9.0,
@@ -98,11 +108,12 @@ class SecretsAws(pulumi.ComponentResource):
             SERVICE_ACCOUNT,
             iam.policy_json(
                 iam.allow(
-                    ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], [secret.arn]
+                    ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+                    [api_keys.arn, service_secrets.arn],
                 ),
                 iam.allow(
                     ["kms:Decrypt"],
-                    [key.arn],
+                    [self.key.arn],
                     StringEquals={
                         "kms:ViaService": f"secretsmanager.{config.region}.amazonaws.com"
                     },
@@ -110,9 +121,37 @@ class SecretsAws(pulumi.ComponentResource):
             ),
             self,
         )
-        self.secret_arn = secret.arn
-        self.secret_name = secret.name
-        self.register_outputs({"secret_arn": self.secret_arn})
+        self.api_keys_name = api_keys.name
+        self.service_secrets_name = service_secrets.name
+        self.register_outputs({})
+
+    def json_secret(
+        self,
+        name: str,
+        config: AwsLayerConfig,
+        secret_name: str,
+        description: str,
+        first_value: pulumi.Input[str],
+    ) -> aws.secretsmanager.Secret:
+        """A secret holding one JSON object. Pulumi writes its first value only: `make
+        api-keys` and `make secrets` change it from then on, and no `pulumi up` puts the
+        first one back."""
+        secret = aws.secretsmanager.Secret(
+            name,
+            name=f"{config.name}/{secret_name}",
+            description=description,
+            kms_key_id=self.key.arn,
+            recovery_window_in_days=7,
+            tags=tags(config),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.secretsmanager.SecretVersion(
+            name,
+            secret_id=secret.id,
+            secret_string=first_value,
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["secretString"]),
+        )
+        return secret
 
 
 class SecretsOperator(pulumi.ComponentResource):
@@ -143,7 +182,7 @@ class Secrets(pulumi.ComponentResource):
     """The cluster layer's objects: the app namespace's store and the synced secret. The
     namespace comes after the operator, so its CRDs exist by then."""
 
-    key_secrets: KeySecrets
+    synced: SyncedSecrets
 
     def __init__(
         self,
@@ -165,50 +204,44 @@ class Secrets(pulumi.ComponentResource):
                 parent=self, provider=cluster.provider, depends_on=[namespace]
             ),
         )
-        self.key_secrets = key_secrets(config)
-        secret_name = cluster.output("apiKeysSecretName")
-        self.sync(
-            f"{name}-api-keys-sync",
-            self.key_secrets.service,
-            # No property: the secret's whole JSON document, which is the keys file.
-            {"secretKey": KEYS_FILE, "remoteRef": {"key": secret_name}},
-            namespace,
-            cluster,
-            store,
-        )
-        self.sync(
-            f"{name}-canary-key-sync",
-            self.key_secrets.canary,
-            {
-                "secretKey": CANARY_KEY_VARIABLE,
-                "remoteRef": {"key": secret_name, "property": CANARY_CLIENT},
-            },
-            namespace,
-            cluster,
-            store,
-        )
-        self.register_outputs({})
+        self.synced = synced_secrets(config)
+        api_keys = cluster.output("apiKeysSecretName")
 
-    def sync(
-        self,
-        name: str,
-        target: str,
-        data: dict,
-        namespace: AppNamespace,
-        cluster: ClusterConnection,
-        store: pulumi.Resource,
-    ) -> None:
-        """An ExternalSecret keeping the Kubernetes secret `target` equal to `data`."""
-        kubernetes.apiextensions.CustomResource(
-            name,
-            api_version="external-secrets.io/v1",
-            kind="ExternalSecret",
-            metadata={"name": target, "namespace": namespace.name},
-            spec={
-                "refreshInterval": REFRESH_INTERVAL,
-                "secretStoreRef": {"name": STORE_NAME, "kind": "SecretStore"},
-                "target": {"name": target, "creationPolicy": "Owner"},
-                "data": [data],
-            },
-            opts=pulumi.ResourceOptions(parent=self, provider=cluster.provider, depends_on=[store]),
+        def sync(target: str, source: dict) -> None:
+            """An ExternalSecret keeping the Kubernetes secret `target` equal to `source`."""
+            kubernetes.apiextensions.CustomResource(
+                f"{name}-{target.removeprefix(config.project + '-')}-sync",
+                api_version="external-secrets.io/v1",
+                kind="ExternalSecret",
+                metadata={"name": target, "namespace": namespace.name},
+                spec={
+                    "refreshInterval": REFRESH_INTERVAL,
+                    "secretStoreRef": {"name": STORE_NAME, "kind": "SecretStore"},
+                    "target": {"name": target, "creationPolicy": "Owner"},
+                    **source,
+                },
+                opts=pulumi.ResourceOptions(
+                    parent=self, provider=cluster.provider, depends_on=[store]
+                ),
+            )
+
+        # No property: the secret's whole JSON document, which is the keys file.
+        sync(
+            self.synced.api_keys,
+            {"data": [{"secretKey": KEYS_FILE, "remoteRef": {"key": api_keys}}]},
         )
+        sync(
+            self.synced.canary_key,
+            {
+                "data": [
+                    {
+                        "secretKey": CANARY_KEY_VARIABLE,
+                        "remoteRef": {"key": api_keys, "property": CANARY_CLIENT},
+                    }
+                ]
+            },
+        )
+        # Every entry of the JSON document, as its own key: SERVICE_<NAME> -> value.
+        service_secrets = cluster.output("serviceSecretsName")
+        sync(self.synced.service_secrets, {"dataFrom": [{"extract": {"key": service_secrets}}]})
+        self.register_outputs({})

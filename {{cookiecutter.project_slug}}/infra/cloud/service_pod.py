@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 # Only for annotations: the load-test harness reads this module's timings, and must not
 # import Pulumi (stack_config does) to do so.
 if TYPE_CHECKING:
+    from .secrets import SyncedSecrets
     from .stack_config import ClusterLayerConfig
 
 PORT = 3000
@@ -77,7 +78,7 @@ def pod_name_env() -> dict[str, Any]:
 
 
 def pod_template(
-    config: ClusterLayerConfig, image: str, api_keys_secret: str, prediction_log_claim: str
+    config: ClusterLayerConfig, image: str, secrets: SyncedSecrets, prediction_log_claim: str
 ) -> dict[str, Any]:
     probe = {"httpGet": {"path": "/readyz", "port": "http"}}
     return {
@@ -108,6 +109,11 @@ def pod_template(
                     "imagePullPolicy": "IfNotPresent",
                     "args": SERVE_ARGUMENTS,
                     "ports": [{"name": "http", "containerPort": PORT}],
+                    # The secrets service_secrets.toml declares, SERVICE_<NAME> each. Optional:
+                    # the service itself refuses to start while a declared one is missing,
+                    # naming it, which says more than a pod stuck on a missing Kubernetes
+                    # secret (External Secrets may make none of an empty document).
+                    "envFrom": [{"secretRef": {"name": secrets.service_secrets, "optional": True}}],
                     "env": [
                         {"name": "SERVICE_API_KEYS_FILE", "value": f"{API_KEYS_MOUNT}/{KEYS_FILE}"},
                         {
@@ -163,7 +169,7 @@ def pod_template(
                 # Readable by the service's group (fsGroup) only.
                 {
                     "name": "api-keys",
-                    "secret": {"secretName": api_keys_secret, "defaultMode": 0o440},
+                    "secret": {"secretName": secrets.api_keys, "defaultMode": 0o440},
                 },
             ],
         },

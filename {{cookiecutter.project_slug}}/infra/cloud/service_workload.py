@@ -27,7 +27,7 @@ from .distributed_load_test import DistributedLoadTest
 from .load_test_pods import load_test_labels
 from .naming import SKIP_AWAIT, component_type
 from .network_policies import create_network_policies
-from .secrets import KeySecrets
+from .secrets import SyncedSecrets
 from .service_pod import (
     ALB_DEREGISTRATION_DELAY_SECONDS,
     ALB_IDLE_TIMEOUT_SECONDS,
@@ -146,7 +146,7 @@ class ServiceWorkload(pulumi.ComponentResource):
         cluster: ClusterConnection,
         namespace: AppNamespace,
         image: str,
-        key_secrets: KeySecrets,
+        secrets: SyncedSecrets,
         prediction_log_claim: str,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -218,7 +218,7 @@ class ServiceWorkload(pulumi.ComponentResource):
             cluster,
             namespace,
             self.canary_service,
-            key_secrets.canary,
+            secrets.canary_key,
             opts=pulumi.ResourceOptions(parent=self),
         )
         DistributedLoadTest(
@@ -227,7 +227,7 @@ class ServiceWorkload(pulumi.ComponentResource):
             cluster,
             namespace,
             self.stable_service,
-            key_secrets.canary,
+            secrets.canary_key,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[analysis]),
         )
         steps = canary_steps(config, analysis)
@@ -241,7 +241,7 @@ class ServiceWorkload(pulumi.ComponentResource):
                 "revisionHistoryLimit": 5,
                 "rollbackWindow": {"revisions": ROLLBACK_WINDOW_REVISIONS},
                 "selector": {"matchLabels": labels(config)},
-                "template": pod_template(config, image, key_secrets.service, prediction_log_claim),
+                "template": pod_template(config, image, secrets, prediction_log_claim),
                 "strategy": {"canary": self.canary_strategy(project, analysis, steps)},
             },
             opts=pulumi.ResourceOptions(

@@ -60,7 +60,7 @@ def build(config: ClusterLayerConfig) -> None:
             cluster,
             namespace,
             image,
-            secrets.key_secrets,
+            secrets.synced,
             prediction_storage.claim_name,
         )
         DriftJob(
@@ -84,5 +84,5 @@ def build(config: ClusterLayerConfig) -> None:
     if not config.certificate_arn:
         pulumi.log.warn(PLAIN_HTTP)
     pulumi.export("appNamespace", namespace.name)
-    pulumi.export("apiKeysKubernetesSecret", secrets.key_secrets.service)
+    pulumi.export("apiKeysKubernetesSecret", secrets.synced.api_keys)
     pulumi.export("grafanaAdminPassword", monitoring_stack.grafana_admin_password)

@@ -30,7 +30,7 @@ from .schemas import (
     PredictRequest,
     PredictResponse,
 )
-from .settings import ApiKeySettings
+from .settings import ApiKeySettings, ServiceSecrets
 from .shutdown import GracefulShutdown
 from .worker_health import all_workers_running
 
@@ -59,8 +59,10 @@ class Classifier:
     def __init__(self) -> None:
         configure_json_logging(LIMITS.log_level)
         # ApiKeyMiddleware reads the keys on first use; check them now, so a missing or
-        # weak key stops the service at start instead of failing its first request.
+        # weak key stops the service at start instead of failing its first request. The
+        # same for every secret service_secrets.toml declares.
         ApiKeySettings.from_environment()
+        self.secrets = ServiceSecrets.from_environment()
         stored_model = self.model_ref
         self.model_version = str(stored_model.tag)
         self.model = OnnxClassifier(

@@ -9,13 +9,22 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    create_model,
+    field_validator,
+)
 
 from .api_keys import read_api_keys
 from .cpu_budget import usable_cpus
 from .model_card import MODEL_CARD
+from .service_secrets import VARIABLE_PREFIX, declared
 
-ENVIRONMENT_PREFIX = "SERVICE_"
+ENVIRONMENT_PREFIX = VARIABLE_PREFIX
 
 
 class SettingsError(ValueError):
@@ -80,3 +89,16 @@ class ApiKeySettings(EnvironmentSettings):
     def usable_keys(cls, path: Path) -> Path:
         read_api_keys(path)
         return path
+
+
+def secrets_settings(names: list[str]) -> type[EnvironmentSettings]:
+    """Settings with one required, non-empty secret field per declared name."""
+    secret = (Annotated[SecretStr, Field(min_length=1)], ...)
+    return create_model(
+        "ServiceSecrets", __base__=EnvironmentSettings, **dict.fromkeys(names, secret)
+    )
+
+
+# The secrets service_secrets.toml declares, e.g. ServiceSecrets.from_environment()
+# .feature_store_token.get_secret_value(). The service checks them all at start.
+ServiceSecrets = secrets_settings(list(declared()))

@@ -49,6 +49,7 @@ def test_plan_writes_every_kubernetes_object_as_yaml(plan: Plan) -> None:
         # The service's keys file, and the canary's key for the load tests.
         "ExternalSecret",
         "ExternalSecret",
+        "ExternalSecret",
         # What the GitHub deploy role may do in the app namespace, and to which fields.
         "Role",
         "RoleBinding",

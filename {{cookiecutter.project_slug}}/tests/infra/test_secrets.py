@@ -15,18 +15,23 @@ read_api_keys = importlib.import_module(f"{SERVICE.split('.')[0]}.api_keys").rea
 
 def test_api_key_is_generated_long_and_kept_under_a_customer_key(plan: Plan) -> None:
     password = plan.one("random:index/randomPassword:RandomPassword", "secrets-api-key")
-    secret = plan.one("aws:secretsmanager/secret:Secret")
+    secrets = plan.all("aws:secretsmanager/secret:Secret")
     key = plan.one("aws:kms/key:Key", "secrets-key")
 
     assert password["length"] >= 32
-    assert secret["kmsKeyId"].endswith(":key/secrets-key")
+    assert sorted(secret["name"] for secret in secrets) == [
+        "secrets-api-keys",
+        "secrets-service-secrets",
+    ]
+    for secret in secrets:
+        assert secret["inputs"]["kmsKeyId"].endswith(":key/secrets-key")
     assert key["enableKeyRotation"] is True
 
 
 def test_secret_is_a_keys_file_the_service_accepts_with_the_canary_as_its_first_client(
     plan: Plan, tmp_path: Path
 ) -> None:
-    version = plan.one("aws:secretsmanager/secretVersion:SecretVersion")
+    version = plan.one("aws:secretsmanager/secretVersion:SecretVersion", "secrets-api-keys")
     secret_string = version["secretString"]
     keys_file = tmp_path / KEYS_FILE
     keys_file.write_text(
@@ -35,7 +40,12 @@ def test_secret_is_a_keys_file_the_service_accepts_with_the_canary_as_its_first_
     assert set(read_api_keys(keys_file)) == {CANARY_CLIENT}
 
 
-def test_operator_reads_only_this_secret_through_pod_identity(plan: Plan) -> None:
+def test_the_service_secrets_start_as_an_empty_document(plan: Plan) -> None:
+    version = plan.one("aws:secretsmanager/secretVersion:SecretVersion", "secrets-service-secrets")
+    assert json.loads(version["secretString"]) == {}
+
+
+def test_operator_reads_only_these_secrets_through_pod_identity(plan: Plan) -> None:
     identity = plan.one("aws:eks/podIdentityAssociation:PodIdentityAssociation", "secrets-reader")
     policy = json.loads(plan.one("aws:iam/rolePolicy:RolePolicy", "secrets-reader")["policy"])
     read, decrypt = policy["Statement"]
@@ -45,7 +55,10 @@ def test_operator_reads_only_this_secret_through_pod_identity(plan: Plan) -> Non
         "external-secrets",
     )
     assert read["Action"] == ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
-    assert read["Resource"] == [plan.arn("secretsmanager", "secret", "secrets-api-keys")]
+    assert read["Resource"] == [
+        plan.arn("secretsmanager", "secret", name)
+        for name in ("secrets-api-keys", "secrets-service-secrets")
+    ]
     assert decrypt["Condition"]["StringEquals"]["kms:ViaService"].startswith("secretsmanager.")
 
 
@@ -71,13 +84,19 @@ def secret_references(pod: dict[str, Any]) -> set[str]:
         for variable in container.get("env", [])
         if "secretKeyRef" in variable.get("valueFrom", {})
     }
-    return volumes | variables
+    whole_secrets = {
+        source["secretRef"]["name"]
+        for container in pod["containers"]
+        for source in container.get("envFrom", [])
+        if "secretRef" in source
+    }
+    return volumes | variables | whole_secrets
 
 
 def test_the_service_mounts_every_key_and_the_load_tests_get_only_the_canarys(plan: Plan) -> None:
     [store] = plan.kubernetes("SecretStore")
     namespace = plan.kubernetes("Namespace")[0]["metadata"]["name"]
-    secret_name = plan.one("aws:secretsmanager/secret:Secret")["name"]
+    secret_name = plan.one("aws:secretsmanager/secret:Secret", "secrets-api-keys")["name"]
     synced = {
         external["metadata"]["name"]: external for external in plan.kubernetes("ExternalSecret")
     }
@@ -122,3 +141,28 @@ def test_the_service_mounts_every_key_and_the_load_tests_get_only_the_canarys(pl
         for pod in pod_specs(resource)
     ]
     assert [pod for pod in every_pod if keys_secret in secret_references(pod)] == [service_pod]
+
+
+def test_the_service_alone_gets_every_declared_secret_as_its_environment(plan: Plan) -> None:
+    """Each entry of the service-secrets document, SERVICE_<NAME> -> value, becomes a
+    variable of the service's pods and of no other pod (docs/secrets.md)."""
+    secret_name = plan.one("aws:secretsmanager/secret:Secret", "secrets-service-secrets")["name"]
+    [synced] = [
+        external for external in plan.kubernetes("ExternalSecret") if "dataFrom" in external["spec"]
+    ]
+    [rollout] = plan.kubernetes("Rollout")
+    service_pod = rollout["spec"]["template"]["spec"]
+    target = synced["metadata"]["name"]
+
+    assert synced["spec"]["dataFrom"] == [{"extract": {"key": secret_name}}]
+    assert synced["spec"]["refreshInterval"] == "1m"
+    assert service_pod["containers"][0]["envFrom"] == [
+        {"secretRef": {"name": target, "optional": True}}
+    ]
+    every_pod = [
+        pod
+        for kind in ("Rollout", "AnalysisTemplate", "Job", "CronJob")
+        for resource in plan.kubernetes(kind)
+        for pod in pod_specs(resource)
+    ]
+    assert [pod for pod in every_pod if target in secret_references(pod)] == [service_pod]
