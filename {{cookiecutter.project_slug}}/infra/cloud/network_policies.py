@@ -4,7 +4,7 @@ The service accepts its port from its load balancer's subnets (the ALB sends str
 pod IPs, from addresses in its own subnets, which hold nothing else: network.py), from
 Prometheus and from the load-test pods, and calls out to nothing but DNS; the load-test
 pods reach the service, and a distributed run's workers its master. The drift job's own
-policy is in drift_job.py, the Pushgateway's in monitoring.py."""
+policy is in drift_cron_job.py, the Pushgateway's in prometheus_stack.py."""
 
 from typing import Any
 
@@ -14,7 +14,7 @@ import pulumi_kubernetes as kubernetes
 from .app_namespace import AppNamespace
 from .cluster_connection import ClusterConnection
 from .load_test_pods import MASTER_PORT
-from .monitoring import prometheus_pods
+from .prometheus_stack import prometheus_pods
 from .service_pod import PORT, labels
 from .stack_config import ClusterLayerConfig
 

@@ -9,12 +9,12 @@ import pulumi
 from cloud.app_namespace import AppNamespace
 from cloud.argo_rollouts import ArgoRollouts
 from cloud.cluster_connection import ClusterConnection
-from cloud.drift_job import DriftJob, drift_job_labels
+from cloud.drift_cron_job import DriftJob, drift_job_labels
 from cloud.github_deploy import DeployerRole
 from cloud.karpenter import Karpenter
 from cloud.load_balancer_controller import LoadBalancerController
-from cloud.monitoring import Monitoring, MonitoringStack
 from cloud.prediction_storage import PredictionStorage
+from cloud.prometheus_stack import Monitoring, MonitoringStack
 from cloud.release_record import parameter_name, released_image
 from cloud.secrets import Secrets, SecretsOperator
 from cloud.service_workload import ServiceWorkload

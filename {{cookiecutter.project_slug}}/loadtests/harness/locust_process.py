@@ -19,7 +19,7 @@ def start_locust(
     report_dir/requests.jsonl, its verdict and reports beside them."""
     if (shape is None) == (users is None):
         raise ValueError("give either a shape or a number of users, not both or neither")
-    files = [LOADTESTS / "locustfile.py", LOADTESTS / "request_log.py"]
+    files = [LOADTESTS / "locustfile.py", LOADTESTS / "request_recorder.py"]
     if shape is not None:
         files.append(LOADTESTS / "shapes" / f"{shape}.py")
     report_dir.mkdir(parents=True, exist_ok=True)

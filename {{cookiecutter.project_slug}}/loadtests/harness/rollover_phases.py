@@ -5,7 +5,7 @@ rollover passes when every phase saw enough requests to mean something and none 
 import collections
 from dataclasses import dataclass
 
-from harness.request_records import RecordedRun, RequestRecord
+from harness.recorded_run import RecordedRun, RequestRecord
 
 PHASE_NAMES = ("before", "during the switch", "after")
 # Fewer requests than this in a phase and "no errors" proves little about it.

@@ -14,7 +14,7 @@ import bentoml
 import httpx
 import pytest
 
-from cloud.drift_job import BENTO_MODEL_STORE
+from cloud.drift_cron_job import BENTO_MODEL_STORE
 from cloud.service_pod import PORT, RUN_AS_USER
 from harness.local_service import LocalService, running
 from tests.delivery.workflows import PROJECT

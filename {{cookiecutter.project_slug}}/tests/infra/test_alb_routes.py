@@ -5,7 +5,7 @@ against a real server started for this module alone (so its metrics are this mod
 
 import httpx
 
-from cloud.monitoring import SAMPLE_LIMIT
+from cloud.prometheus_stack import SAMPLE_LIMIT
 from cloud.service_workload import ALB_ROUTES
 from harness.local_service import LocalService
 from tests.infra.conftest import Plan

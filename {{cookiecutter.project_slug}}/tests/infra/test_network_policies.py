@@ -7,10 +7,10 @@ import ipaddress
 import pytest
 
 from cloud.load_test_pods import MASTER_PORT
-from cloud.monitoring import (
+from cloud.prometheus_stack import (
     NAMESPACE as MONITORING,
 )
-from cloud.monitoring import (
+from cloud.prometheus_stack import (
     PROMETHEUS_POD_LABELS,
     PUSHGATEWAY_NAME,
     PUSHGATEWAY_POD_LABELS,

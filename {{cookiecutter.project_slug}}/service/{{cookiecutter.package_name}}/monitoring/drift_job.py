@@ -8,7 +8,7 @@ profile; write an HTML report, a JSON summary and Prometheus metrics.
 In the cluster it runs hourly as a CronJob from the service's image (which holds the
 model and its reference profile, in the bento's model store), reads the pods' logs from
 the shared volume and pushes its metrics to the Prometheus Pushgateway (infra/cloud/
-drift_job.py). The exit code is 0 whatever the verdict: alerts act on drift, a failed
+drift_cron_job.py). The exit code is 0 whatever the verdict: alerts act on drift, a failed
 job means the job itself broke.
 """
 
@@ -26,8 +26,8 @@ from ..settings import ServiceSettings
 from .drift import MIN_ROWS, DriftResult, Traffic, compare
 from .drift_metrics import push_metrics, write_metrics
 from .drift_report import render
+from .prediction_window import read_window
 from .retention import Retention, enforce
-from .traffic_window import read_window
 
 MAX_ROWS = 100_000
 

@@ -1,6 +1,6 @@
 """A rollover's requests split by phase, and the rules it is judged by."""
 
-from harness.request_records import RecordedRun, RequestRecord
+from harness.recorded_run import RecordedRun, RequestRecord
 from harness.rollover_phases import as_markdown, problems, split_into_phases
 
 

@@ -27,7 +27,7 @@ from {{ cookiecutter.package_name }}.monitoring.prediction_log import (
     PredictionLog,
     PredictionLogSettings,
 )
-from {{ cookiecutter.package_name }}.monitoring.traffic_window import read_window
+from {{ cookiecutter.package_name }}.monitoring.prediction_window import read_window
 
 from harness.local_service import free_port
 from tests.infra.conftest import Plan, debian_binary, planned_alone

@@ -46,7 +46,7 @@ def test_every_prediction_under_concurrent_load_is_logged_without_the_api_key(
     watched_server: tuple[LocalService, Path], tmp_path: Path
 ) -> None:
     server, log_dir = watched_server
-    # What `make loadtest` sends: the example dataset's rows (see traffic_sample.py).
+    # What `make loadtest` sends: the example dataset's rows (see loadtest_records.py).
     dataset = load_dataset()
     rows = [*dataset.features_train.tolist(), *dataset.features_test.tolist()]
     records = [dict(zip(FEATURE_NAMES, row, strict=True)) for row in rows]

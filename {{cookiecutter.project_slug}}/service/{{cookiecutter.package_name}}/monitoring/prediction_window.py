@@ -13,7 +13,7 @@ CLOCK_MARGIN = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
-class TrafficWindow:
+class PredictionWindow:
     features: list[list[float]]
     labels: list[str]
     confidence: list[float]
@@ -40,7 +40,7 @@ def recent_files(directory: Path, since: datetime) -> list[Path]:
 
 def read_window(
     directory: Path, since: datetime, feature_names: tuple[str, ...], max_rows: int
-) -> TrafficWindow:
+) -> PredictionWindow:
     """Every logged prediction at or after `since`, the newest `max_rows` if there are
     more, from the log files in `directory` and below it (in the cluster each pod logs
     to its own subdirectory). Files last written before the window are not opened. A line
@@ -72,7 +72,7 @@ def read_window(
                     unreadable += 1
     entries.sort(key=lambda entry: entry[0])
     entries = entries[-max_rows:]
-    return TrafficWindow(
+    return PredictionWindow(
         features=[entry[1] for entry in entries],
         labels=[entry[2] for entry in entries],
         confidence=[entry[3] for entry in entries],

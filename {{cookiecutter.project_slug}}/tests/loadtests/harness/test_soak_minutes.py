@@ -5,8 +5,8 @@ import json
 import pytest
 
 import service_level
-from harness.request_records import RecordedRun, RequestRecord
-from harness.request_windows import (
+from harness.recorded_run import RecordedRun, RequestRecord
+from harness.soak_minutes import (
     as_json,
     as_markdown,
     full_windows,

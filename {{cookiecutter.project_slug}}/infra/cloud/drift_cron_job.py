@@ -20,10 +20,10 @@ import pulumi_kubernetes as kubernetes
 
 from .app_namespace import AppNamespace
 from .cluster_connection import ClusterConnection
-from .monitoring import NAMESPACE as MONITORING_NAMESPACE
-from .monitoring import PUSHGATEWAY_POD_LABELS, PUSHGATEWAY_PORT
 from .naming import component_type
 from .network_policies import only_dns
+from .prometheus_stack import NAMESPACE as MONITORING_NAMESPACE
+from .prometheus_stack import PUSHGATEWAY_POD_LABELS, PUSHGATEWAY_PORT
 from .service_pod import PREDICTION_LOG_MOUNT, RESTRICTED_CONTAINER, RUN_AS_USER
 from .stack_config import ClusterLayerConfig
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.request_records import (
+from harness.recorded_run import (
     RequestRecord,
     event_line,
     read_recorded_run,
@@ -34,5 +34,5 @@ def test_a_run_that_never_stopped_is_refused_with_the_reason(tmp_path: Path) -> 
     path = tmp_path / "requests.jsonl"
     path.write_text(event_line("test_start", 10.0))
 
-    with pytest.raises(ValueError, match=r"no test_start or test_stop line.*request_log\.py"):
+    with pytest.raises(ValueError, match=r"no test_start or test_stop line.*request_recorder\.py"):
         read_recorded_run(path)

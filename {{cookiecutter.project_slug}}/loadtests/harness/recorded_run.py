@@ -1,5 +1,5 @@
 """The format of a recorded run: one JSON object per line, written by the Locust plugin
-loadtests/request_log.py and read by the judges (by minute for a soak, by phase for a
+loadtests/request_recorder.py and read by the judges (by minute for a soak, by phase for a
 rollover). Requests carry their own start time, so a judge can place each in time."""
 
 import json
@@ -48,6 +48,6 @@ def read_recorded_run(path: Path) -> RecordedRun:
     if started is None or stopped is None:
         raise ValueError(
             f"{path} has no test_start or test_stop line: Locust did not start or did not "
-            "stop cleanly (see its output above), or request_log.py was not among its -f files"
+            "stop cleanly (see its output above), or request_recorder.py was not among its -f files"
         )
     return RecordedRun(started, stopped, requests)

@@ -5,7 +5,7 @@ import math
 from dataclasses import asdict, dataclass
 
 import service_level
-from harness.request_records import RecordedRun, RequestRecord
+from harness.recorded_run import RecordedRun, RequestRecord
 
 # The shape stops the run at its first one-second tick past the duration, so the stop can
 # fall a fraction of a second early relative to when the first user started; a window

@@ -7,7 +7,7 @@ from pathlib import Path
 import bentoml
 import pytest
 
-from harness import soak
+from harness import soak_run
 from tests.server_settings import API_KEY, API_KEYS_FILE
 
 
@@ -20,13 +20,13 @@ def test_soak_of_a_faulty_service_fails_naming_failures_and_missed_windows(
     monkeypatch.setenv("FAULT_LATENCY_MS", "300")
     monkeypatch.setenv("SOAK_MINUTES", "0.25")
 
-    exit_code = soak.main(
+    exit_code = soak_run.main(
         [
             *("--service", "tests.faulty_service:Classifier", "--report-dir", str(tmp_path)),
             *("--window-seconds", "5", "--memory-interval-seconds", "0.5"),
         ]
     )
-    summary = json.loads((tmp_path / "soak.json").read_text())
+    summary = json.loads((tmp_path / "soak_run.json").read_text())
     windows = json.loads((tmp_path / "windows.json").read_text())
 
     assert exit_code == 1

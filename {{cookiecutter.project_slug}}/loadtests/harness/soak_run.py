@@ -12,11 +12,11 @@ from dataclasses import asdict
 from pathlib import Path
 
 import service_level
-from harness import request_windows
+from harness import soak_minutes
 from harness.local_service import LocalService, keys_file_from_environment
 from harness.locust_process import request_log, start_locust
 from harness.process_memory import MemorySampler, judge_second_half, write_csv
-from harness.request_records import RecordedRun, read_recorded_run
+from harness.recorded_run import RecordedRun, read_recorded_run
 
 # Peak minus mean of the service's memory over the second half of the run. Measured here
 # (docs/load-tests.md): it grows by about 9 MiB in the first minute while warming up, then
@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
 
     run = read_recorded_run(request_log(report_dir))
     objectives = service_level.load_objectives()
-    windows = request_windows.judge_windows(run, objectives, args.window_seconds)
+    windows = soak_minutes.judge_windows(run, objectives, args.window_seconds)
     memory = judge_second_half(samples, run.started, run.stopped, args.memory_bound_mib)
 
     problems = failure_problems(run)
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
             f"the run ({run.seconds:.0f} s) held no full {args.window_seconds:g}-second "
             "window: raise SOAK_MINUTES"
         )
-    missed = [request_windows.format_offset(w.start_seconds) for w in windows if not w.passed]
+    missed = [soak_minutes.format_offset(w.start_seconds) for w in windows if not w.passed]
     if missed:
         problems.append(f"SLOs missed in the windows starting at {', '.join(missed)}")
     if not memory.passed:
@@ -90,10 +90,10 @@ def main(argv: list[str] | None = None) -> int:
             f"{memory.bound_mib:g} MiB: look for a leak (memory.csv shows the trend)"
         )
 
-    table = request_windows.as_markdown(windows)
+    table = soak_minutes.as_markdown(windows)
     (report_dir / "windows.md").write_text(table)
     (report_dir / "windows.json").write_text(
-        json.dumps(request_windows.as_json(windows, args.window_seconds), indent=2)
+        json.dumps(soak_minutes.as_json(windows, args.window_seconds), indent=2)
     )
     write_csv(samples, run.started, report_dir / "memory.csv")
     memory_report = {**asdict(memory), "peak_above_mean_mib": memory.peak_above_mean_mib}

@@ -10,7 +10,7 @@ from pathlib import Path
 import bentoml
 import pytest
 
-from harness import rollover
+from harness import rollover_run
 from tests.server_settings import API_KEY, API_KEYS_FILE, SERVICE
 
 
@@ -20,10 +20,10 @@ def test_replacing_a_replica_under_load_loses_no_request(
     monkeypatch.setenv("API_KEY", API_KEY)
     monkeypatch.setenv("SERVICE_API_KEYS_FILE", API_KEYS_FILE)
 
-    exit_code = rollover.main(
+    exit_code = rollover_run.main(
         ["--service", SERVICE, "--report-dir", str(tmp_path), "--phase-seconds", "2"]
     )
-    report = json.loads((tmp_path / "rollover.json").read_text())
+    report = json.loads((tmp_path / "rollover_run.json").read_text())
 
     assert exit_code == 0, report["problems"]
     assert [phase["name"] for phase in report["phases"]] == [
@@ -35,7 +35,7 @@ def test_replacing_a_replica_under_load_loses_no_request(
     steps = report["seconds_since_start"]
     assert list(steps) == ["withdrawn", "sigterm", "exited", "new_ready", "added"]
     # Times are rounded to 10 ms in the report.
-    assert steps["sigterm"] - steps["withdrawn"] >= rollover.PRESTOP_SECONDS - 0.01
+    assert steps["sigterm"] - steps["withdrawn"] >= rollover_run.PRESTOP_SECONDS - 0.01
     assert sorted(steps.values()) == list(steps.values())
 
 
@@ -46,7 +46,8 @@ def test_the_harness_reads_the_pods_timings_without_importing_pulumi() -> None:
         [
             sys.executable,
             "-c",
-            "import sys, harness.rollover; print(sorted({m.split('.')[0] for m in sys.modules}))",
+            "import sys, harness.rollover_run; "
+            "print(sorted({m.split('.')[0] for m in sys.modules}))",
         ],
         env={**os.environ, "PYTHONPATH": f"{project / 'loadtests'}:{project / 'infra'}"},
         capture_output=True,

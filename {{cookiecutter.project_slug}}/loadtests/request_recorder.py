@@ -1,9 +1,9 @@
 """Locust plugin: every request of the run as one JSON line in --request-log, between a
-test_start and a test_stop line (format: harness/request_records.py).
+test_start and a test_stop line (format: harness/recorded_run.py).
 
 Load it beside the locustfile, as `make soak` and `make rollover` do:
 
-    locust -f loadtests/locustfile.py,loadtests/request_log.py,... --request-log requests.jsonl
+    locust -f loadtests/locustfile.py,loadtests/request_recorder.py,... --request-log requests.jsonl
 
 Lines are written as they happen (line-buffered), so a run stopped by a signal keeps
 every request it made.
@@ -16,7 +16,7 @@ from locust import events
 from locust.env import Environment
 from locust.runners import WorkerRunner
 
-from harness.request_records import RequestRecord, event_line, request_line
+from harness.recorded_run import RequestRecord, event_line, request_line
 
 _log: IO[str] | None = None
 

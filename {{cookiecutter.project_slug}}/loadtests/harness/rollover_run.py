@@ -17,7 +17,7 @@ from cloud.service_pod import PRESTOP_SLEEP_SECONDS, TERMINATION_GRACE_SECONDS
 from harness import rollover_phases
 from harness.local_service import LocalService, free_port, keys_file_from_environment
 from harness.locust_process import request_log, start_locust, stop_locust
-from harness.request_records import read_recorded_run
+from harness.recorded_run import read_recorded_run
 from harness.round_robin_proxy import ProxyThread, Rotation
 
 # The pod's preStop sleep (infra/cloud/service_pod.py), ten times shorter: it covers the
