@@ -151,10 +151,11 @@ class ServiceWorkload(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__(component_type(config, "ServiceWorkload"), name, None, opts)
+        self.config, self.namespace_name = config, namespace.name
         options = pulumi.ResourceOptions(
             parent=self, provider=cluster.provider, depends_on=[namespace]
         )
-        project, namespace_name = config.project, namespace.name
+        project = config.project
         # The ALB's three: the Ingress routes to the root, whose forward action Argo
         # Rollouts writes with the weights of ping and pong; one of those is the stable
         # pods, the other the canary, and they swap roles instead of selectors.
@@ -166,17 +167,48 @@ class ServiceWorkload(pulumi.ComponentResource):
         self.stable_service = f"{project}-stable"
         self.canary_service = f"{project}-canary"
 
-        def metadata(object_name: str = project, **extra: dict) -> dict:
-            return {
-                "name": object_name,
-                "namespace": namespace_name,
-                "labels": labels(config),
-                **extra,
-            }
+        self.declare_services(name, options)
+        ingress = self.declare_ingress(name, cluster, options)
+        create_network_policies(
+            f"{name}-network", config, cluster, namespace, load_test_labels(config), self
+        )
+        analysis = self.declare_load_tests(name, cluster, namespace, secrets.canary_key)
+        rollout = kubernetes.apiextensions.CustomResource(
+            f"{name}-rollout",
+            api_version="argoproj.io/v1alpha1",
+            kind="Rollout",
+            metadata=self.metadata(),
+            spec=self.rollout_spec(image, secrets, prediction_log_claim, analysis),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                provider=cluster.provider,
+                depends_on=[namespace, ingress, analysis],
+                ignore_changes=DELIVERY_OWNED_FIELDS,
+            ),
+        )
+        self.declare_scaling(name, cluster, rollout, options)
+        # Without a domain, the load balancer's name as the Ingress reported it when last
+        # read: the Ingress is not awaited, so a first `up` may say "pending".
+        self.url = (
+            pulumi.Output.from_input(f"https://{config.domain_name}")
+            if config.domain_name
+            else ingress.status.apply(load_balancer_url)
+        )
+        self.register_outputs({"url": self.url})
 
+    def metadata(self, object_name: str | None = None, **extra: dict) -> dict:
+        return {
+            "name": object_name or self.config.project,
+            "namespace": self.namespace_name,
+            "labels": labels(self.config),
+            **extra,
+        }
+
+    def declare_services(self, name: str, options: pulumi.ResourceOptions) -> None:
+        """The pods' service account, and the five Services in front of them."""
         kubernetes.core.v1.ServiceAccount(
             f"{name}-account",
-            metadata=metadata(),
+            metadata=self.metadata(),
             automount_service_account_token=False,
             opts=options,
         )
@@ -191,88 +223,101 @@ class ServiceWorkload(pulumi.ComponentResource):
             # Argo Rollouts adds the template hash to each selector but the root's.
             kubernetes.core.v1.Service(
                 f"{name}-{service}",
-                metadata=metadata(service, annotations=SKIP_AWAIT),
+                metadata=self.metadata(service, annotations=SKIP_AWAIT),
                 spec={
-                    "selector": labels(config),
+                    "selector": labels(self.config),
                     "ports": [{"name": "http", "port": SERVICE_PORT, "targetPort": "http"}],
                 },
                 opts=options,
             )
-        ingress = kubernetes.networking.v1.Ingress(
+
+    def declare_ingress(
+        self, name: str, cluster: ClusterConnection, options: pulumi.ResourceOptions
+    ) -> kubernetes.networking.v1.Ingress:
+        """The ALB, in the subnets the service's NetworkPolicy admits."""
+        annotations = ingress_annotations(self.config, cluster.load_balancer_subnet_ids)
+        return kubernetes.networking.v1.Ingress(
             f"{name}-ingress",
-            metadata=metadata(
-                annotations={
-                    **ingress_annotations(config, cluster.load_balancer_subnet_ids),
-                    **SKIP_AWAIT,
-                }
-            ),
-            spec={"ingressClassName": "alb", "rules": [ingress_rule(config, self.root_service)]},
+            metadata=self.metadata(annotations={**annotations, **SKIP_AWAIT}),
+            spec={
+                "ingressClassName": "alb",
+                "rules": [ingress_rule(self.config, self.root_service)],
+            },
             opts=options,
         )
-        create_network_policies(
-            f"{name}-network", config, cluster, namespace, load_test_labels(config), self
-        )
+
+    def declare_load_tests(
+        self,
+        name: str,
+        cluster: ClusterConnection,
+        namespace: AppNamespace,
+        canary_key_secret: str,
+    ) -> CanaryAnalysis:
+        """The canary's analysis (the Locust gate and the Prometheus queries) and the
+        distributed load test of the stable pods."""
         analysis = CanaryAnalysis(
             f"{name}-analysis",
-            config,
+            self.config,
             cluster,
             namespace,
             self.canary_service,
-            secrets.canary_key,
+            canary_key_secret,
             opts=pulumi.ResourceOptions(parent=self),
         )
         DistributedLoadTest(
             f"{name}-distributed-load-test",
-            config,
+            self.config,
             cluster,
             namespace,
             self.stable_service,
-            secrets.canary_key,
+            canary_key_secret,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[analysis]),
         )
-        steps = canary_steps(config, analysis)
-        rollout = kubernetes.apiextensions.CustomResource(
-            f"{name}-rollout",
-            api_version="argoproj.io/v1alpha1",
-            kind="Rollout",
-            metadata=metadata(),
-            spec={
-                "replicas": config.service_replicas.min,
-                "revisionHistoryLimit": 5,
-                "rollbackWindow": {"revisions": ROLLBACK_WINDOW_REVISIONS},
-                "selector": {"matchLabels": labels(config)},
-                "template": pod_template(config, image, secrets, prediction_log_claim),
-                "strategy": {"canary": self.canary_strategy(project, analysis, steps)},
+        return analysis
+
+    def rollout_spec(
+        self,
+        image: str,
+        secrets: SyncedSecrets,
+        prediction_log_claim: str,
+        analysis: CanaryAnalysis,
+    ) -> dict[str, Any]:
+        config = self.config
+        return {
+            "replicas": config.service_replicas.min,
+            "revisionHistoryLimit": 5,
+            "rollbackWindow": {"revisions": ROLLBACK_WINDOW_REVISIONS},
+            "selector": {"matchLabels": labels(config)},
+            "template": pod_template(config, image, secrets, prediction_log_claim),
+            "strategy": {
+                "canary": self.canary_strategy(
+                    config.project, analysis, canary_steps(config, analysis)
+                )
             },
-            opts=pulumi.ResourceOptions(
-                parent=self,
-                provider=cluster.provider,
-                depends_on=[namespace, ingress, analysis],
-                ignore_changes=DELIVERY_OWNED_FIELDS,
-            ),
-        )
+        }
+
+    def declare_scaling(
+        self,
+        name: str,
+        cluster: ClusterConnection,
+        rollout: pulumi.Resource,
+        options: pulumi.ResourceOptions,
+    ) -> None:
+        """The autoscaler of the Rollout, and the disruption budget of its pods."""
         kubernetes.autoscaling.v2.HorizontalPodAutoscaler(
             f"{name}-autoscaler",
-            metadata=metadata(),
-            spec=autoscaler_spec(config),
+            metadata=self.metadata(),
+            spec=autoscaler_spec(self.config),
             opts=pulumi.ResourceOptions(
                 parent=self, provider=cluster.provider, depends_on=[rollout]
             ),
         )
         kubernetes.policy.v1.PodDisruptionBudget(
             f"{name}-disruption-budget",
-            metadata=metadata(),
-            spec={"maxUnavailable": 1, "selector": {"matchLabels": labels(config)}},
+            metadata=self.metadata(),
+            spec={"maxUnavailable": 1, "selector": {"matchLabels": labels(self.config)}},
             opts=options,
         )
-        # Without a domain, the load balancer's name as the Ingress reported it when last
-        # read: the Ingress is not awaited, so a first `up` may say "pending".
-        self.url = (
-            pulumi.Output.from_input(f"https://{config.domain_name}")
-            if config.domain_name
-            else ingress.status.apply(load_balancer_url)
-        )
-        self.register_outputs({"url": self.url})
 
     def canary_strategy(
         self, ingress: str, analysis: CanaryAnalysis, steps: list[dict[str, Any]]
