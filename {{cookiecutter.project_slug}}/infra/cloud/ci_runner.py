@@ -61,62 +61,17 @@ class CiRunner(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__(component_type(config, "CiRunner"), name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
         project_name = runner_project_name(config)
-        project_arn = (
-            f"arn:aws:codebuild:{config.region}:{config.account_id}:project/{project_name}"
-        )
         connection_arn = account.output("githubConnectionArn")
-
-        security_group = aws.ec2.SecurityGroup(
-            f"{name}-runner",
-            vpc_id=network.vpc_id,
-            description="CI runners: no inbound; HTTPS out to GitHub, AWS and the cluster API",
-            egress=[
-                {
-                    "protocol": "tcp",
-                    "from_port": HTTPS,
-                    "to_port": HTTPS,
-                    "cidr_blocks": ["0.0.0.0/0"],
-                    "description": "HTTPS: GitHub, AWS APIs, chart repositories, the cluster API",
-                }
-            ],
-            tags=tags(config, Name=f"{config.name}-ci-runner"),
-            opts=child,
-        )
-        # The cluster security group admits only itself by default: open its API port to
-        # the runners, and to nothing else.
-        aws.vpc.SecurityGroupIngressRule(
-            f"{name}-cluster-api",
-            security_group_id=cluster.security_group_id,
-            referenced_security_group_id=security_group.id,
-            ip_protocol="tcp",
-            from_port=HTTPS,
-            to_port=HTTPS,
-            description="Kubernetes API from the in-VPC CI runners",
-            tags=tags(config),
-            opts=child,
-        )
-
+        security_group = self.runner_security_group(name, config, network, cluster)
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs",
             name=f"/aws/codebuild/{project_name}",
             retention_in_days=LOG_RETENTION_DAYS,
             tags=tags(config),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
-        role = aws.iam.Role(
-            f"{name}-build",
-            assume_role_policy=trust_codebuild(config, project_arn),
-            tags=tags(config),
-            opts=child,
-        )
-        policy = aws.iam.RolePolicy(
-            f"{name}-build",
-            role=role.id,
-            policy=build_policy(config, log_group.arn, network.private_subnet_ids, connection_arn),
-            opts=child,
-        )
+        role, policy = self.build_role(name, config, network, log_group, connection_arn)
         project = aws.codebuild.Project(
             f"{name}-project",
             name=project_name,
@@ -161,6 +116,70 @@ class CiRunner(pulumi.ComponentResource):
         self.project_name = project.name
         self.security_group_id = security_group.id
         self.register_outputs({"project_name": self.project_name})
+
+    def runner_security_group(
+        self, name: str, config: AwsLayerConfig, network: Network, cluster: Cluster
+    ) -> aws.ec2.SecurityGroup:
+        """The runners' own group: nothing in, HTTPS out; the cluster API admits it."""
+        child = pulumi.ResourceOptions(parent=self)
+        security_group = aws.ec2.SecurityGroup(
+            f"{name}-runner",
+            vpc_id=network.vpc_id,
+            description="CI runners: no inbound; HTTPS out to GitHub, AWS and the cluster API",
+            egress=[
+                {
+                    "protocol": "tcp",
+                    "from_port": HTTPS,
+                    "to_port": HTTPS,
+                    "cidr_blocks": ["0.0.0.0/0"],
+                    "description": "HTTPS: GitHub, AWS APIs, chart repositories, the cluster API",
+                }
+            ],
+            tags=tags(config, Name=f"{config.name}-ci-runner"),
+            opts=child,
+        )
+        # The cluster security group admits only itself by default: open its API port to
+        # the runners, and to nothing else.
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-cluster-api",
+            security_group_id=cluster.security_group_id,
+            referenced_security_group_id=security_group.id,
+            ip_protocol="tcp",
+            from_port=HTTPS,
+            to_port=HTTPS,
+            description="Kubernetes API from the in-VPC CI runners",
+            tags=tags(config),
+            opts=child,
+        )
+        return security_group
+
+    def build_role(
+        self,
+        name: str,
+        config: AwsLayerConfig,
+        network: Network,
+        log_group: aws.cloudwatch.LogGroup,
+        connection_arn: pulumi.Output[str],
+    ) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
+        """The role CodeBuild runs the runners as, trusted by this project alone."""
+        child = pulumi.ResourceOptions(parent=self)
+        project_arn = (
+            f"arn:aws:codebuild:{config.region}:{config.account_id}:project/"
+            f"{runner_project_name(config)}"
+        )
+        role = aws.iam.Role(
+            f"{name}-build",
+            assume_role_policy=trust_codebuild(config, project_arn),
+            tags=tags(config),
+            opts=child,
+        )
+        policy = aws.iam.RolePolicy(
+            f"{name}-build",
+            role=role.id,
+            policy=build_policy(config, log_group.arn, network.private_subnet_ids, connection_arn),
+            opts=child,
+        )
+        return role, policy
 
     def admit_cluster_role(
         self, name: str, config: AwsLayerConfig, account: AccountBootstrap, cluster: Cluster
