@@ -28,21 +28,24 @@ def test_api_key_is_generated_long_and_kept_under_a_customer_key(plan: Plan) -> 
     assert key["enableKeyRotation"] is True
 
 
+def first_value(plan: Plan, secret: str) -> str:
+    """The document Pulumi writes first into `secret` (shown as {"value": ...} when the
+    plan marks it secret)."""
+    version = plan.one("aws:secretsmanager/secretVersion:SecretVersion", secret)
+    value = version["secretString"]
+    return value["value"] if isinstance(value, dict) else value
+
+
 def test_secret_is_a_keys_file_the_service_accepts_with_the_canary_as_its_first_client(
     plan: Plan, tmp_path: Path
 ) -> None:
-    version = plan.one("aws:secretsmanager/secretVersion:SecretVersion", "secrets-api-keys")
-    secret_string = version["secretString"]
     keys_file = tmp_path / KEYS_FILE
-    keys_file.write_text(
-        secret_string["value"] if isinstance(secret_string, dict) else secret_string
-    )
+    keys_file.write_text(first_value(plan, "secrets-api-keys"))
     assert set(read_api_keys(keys_file)) == {CANARY_CLIENT}
 
 
 def test_the_service_secrets_start_as_an_empty_document(plan: Plan) -> None:
-    version = plan.one("aws:secretsmanager/secretVersion:SecretVersion", "secrets-service-secrets")
-    assert json.loads(version["secretString"]) == {}
+    assert json.loads(first_value(plan, "secrets-service-secrets")) == {}
 
 
 def test_operator_reads_only_these_secrets_through_pod_identity(plan: Plan) -> None:
