@@ -23,7 +23,7 @@ def test_replacing_a_replica_under_load_loses_no_request(
     exit_code = rollover_run.main(
         ["--service", SERVICE, "--report-dir", str(tmp_path), "--phase-seconds", "2"]
     )
-    report = json.loads((tmp_path / "rollover_run.json").read_text())
+    report = json.loads((tmp_path / "rollover.json").read_text())
 
     assert exit_code == 0, report["problems"]
     assert [phase["name"] for phase in report["phases"]] == [

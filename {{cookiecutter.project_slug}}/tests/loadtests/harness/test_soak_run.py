@@ -26,7 +26,7 @@ def test_soak_of_a_faulty_service_fails_naming_failures_and_missed_windows(
             *("--window-seconds", "5", "--memory-interval-seconds", "0.5"),
         ]
     )
-    summary = json.loads((tmp_path / "soak_run.json").read_text())
+    summary = json.loads((tmp_path / "soak.json").read_text())
     windows = json.loads((tmp_path / "windows.json").read_text())
 
     assert exit_code == 1
