@@ -1,14 +1,17 @@
 """The alert rules the Pulumi program declares, unit-tested with `promtool test rules`:
 series that must fire each alert, and healthy series that must fire none."""
 
+import importlib
 import subprocess
 import tomllib
 from pathlib import Path
 
 import yaml
 
+from cloud.alert_rules import MAX_CONCURRENCY
 from tests.infra.conftest import PROJECT, Plan, debian_binary
 from tests.infra.scraping import pod_monitor, rollout_pod, stored_labels, target_labels
+from tests.server_settings import SERVICE
 
 MINUTES = 240  # four hours of series, one sample a minute
 
@@ -209,3 +212,22 @@ def test_latency_and_error_thresholds_are_the_slo_files(plan: Plan) -> None:
         f"> {objectives['p99_latency_ms'] / 1000}"
     )
     assert rules["ServiceErrorRatioHigh"]["expr"].endswith(f"> {objectives['max_error_ratio']}")
+
+
+def test_the_saturation_alert_knows_the_limit_the_pods_run_with(plan: Plan) -> None:
+    """The pod leaves SERVICE_MAX_CONCURRENCY at the service's default, which the rule
+    copies (alert_rules.MAX_CONCURRENCY): changing the default must move the rule."""
+    settings = importlib.import_module(f"{SERVICE.split('.')[0]}.settings")
+    pod_variables = {variable["name"] for variable in service_container(plan)["env"]}
+    rules = {r["alert"]: r for group in declared_groups(plan) for r in group["rules"]}
+
+    assert "SERVICE_MAX_CONCURRENCY" not in pod_variables
+    limit = settings.ServiceSettings.from_environment({}).max_concurrency
+    assert limit == MAX_CONCURRENCY
+    assert f"near the limit of {limit}" in rules["ServiceSaturated"]["annotations"]["summary"]
+
+
+def service_container(plan: Plan) -> dict:
+    [rollout] = plan.kubernetes("Rollout")
+    [container] = rollout["spec"]["template"]["spec"]["containers"]
+    return container
