@@ -97,9 +97,10 @@ class SecretsAws(pulumi.ComponentResource):
             "{}",
         )
         # What the operator calls for `data` entries of one named secret (its whole value,
-        # or one property of its JSON): GetSecretValue (external-secrets v2.9.0,
-        # providers/v1/aws/secretsmanager); DescribeSecret for `metadataPolicy: Fetch`.
-        # The docs' ListSecrets and BatchGetSecretValue serve `dataFrom.find`, unused here.
+        # or one property of its JSON) and for `dataFrom.extract` (every property):
+        # GetSecretValue (external-secrets v2.9.0, providers/v1/aws/secretsmanager);
+        # DescribeSecret for `metadataPolicy: Fetch`. The docs' ListSecrets and
+        # BatchGetSecretValue serve `dataFrom.find`, unused here.
         pod_identity_role(
             f"{name}-reader",
             config,
