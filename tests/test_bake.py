@@ -46,6 +46,7 @@ PACKAGE_FILES = [
             "drift_job",
             "drift_metrics",
             "drift_report",
+            "label_log",
             "model_metrics",
             "prediction_log",
             "reference_profile",
@@ -53,6 +54,7 @@ PACKAGE_FILES = [
             "statistics",
             "loadtest_records",
             "prediction_window",
+            "quality",
             "watch",
         )
     ),
@@ -100,6 +102,7 @@ TEST_FILES = [
     "service/monitoring/test_dashboard.py",
     "service/monitoring/test_drift.py",
     "service/monitoring/test_drift_job.py",
+    "service/monitoring/test_ground_truth.py",
     "service/monitoring/test_prediction_log.py",
     "service/monitoring/test_retention.py",
     "service/monitoring/test_statistics.py",

@@ -51,13 +51,15 @@ def stored_model() -> bentoml.Model:
 def server(
     stored_model: bentoml.Model, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LocalService]:
+    folder = tmp_path_factory.mktemp("server")
     settings = {
         **KEYS_SETTING,
         "SERVICE_MAX_BATCH_SIZE": str(MAX_BATCH_SIZE),
         "SERVICE_MAX_BODY_BYTES": str(MAX_BODY_BYTES),
+        # Predictions logged, as in the cluster: POST /feedback needs them.
+        "SERVICE_PREDICTION_LOG_DIR": str(folder / "predictions"),
     }
-    log = tmp_path_factory.mktemp("server") / "server.log"
-    with running(SERVICE, log, settings=settings) as server:
+    with running(SERVICE, folder / "server.log", settings=settings) as server:
         yield server
 
 

@@ -172,6 +172,18 @@ def model_rules(config: ClusterLayerConfig) -> list[dict[str, Any]]:
             "Low traffic or prediction logging off/under-sampled: drift goes unnoticed. "
             "Raise SERVICE_PREDICTION_LOG_SAMPLE_RATE or the job's window.",
         ),
+        # Pushed only when enough labels came back (model.toml's min_labelled_rows), so
+        # a handful of labels never fires it.
+        alert(
+            "ModelAccuracyBelowTraining",
+            f"max(model_quality_below_floor{{{drift}}}) == 1",
+            "0m",
+            "warning",
+            "Accuracy on true labels fell below training's, less the margin",
+            "Labels sent back to POST /feedback show the model answering worse than its "
+            "held-out evaluation (model_quality_accuracy vs model_quality_accuracy_floor, "
+            "per-class recall in model_quality_recall). Retrain on recent labelled data.",
+        ),
     ]
 
 

@@ -130,6 +130,15 @@ def panels(config: ClusterLayerConfig) -> list[tuple[str, str, list[tuple[str, s
             [("{{column}}", f"max by (column) (model_prediction_drift_score{{{app}}})")],
         ),
         (
+            "Accuracy on true labels (POST /feedback) and its floor",
+            "percentunit",
+            [
+                ("accuracy", f"max(model_quality_accuracy{{{app}}})"),
+                ("floor", f"max(model_quality_accuracy_floor{{{app}}})"),
+                ("recall {{class_name}}", f"max by (class_name) (model_quality_recall{{{app}}})"),
+            ],
+        ),
+        (
             "Predictions dropped by the log",
             "short",
             [("dropped/s", f"sum(rate(prediction_log_dropped_total{{{app}}}[5m]))")],

@@ -38,7 +38,7 @@ from .stack_config import ClusterLayerConfig
 
 # The only paths the ALB forwards, each exactly: it answers every other one itself (404),
 # so /metrics, the probes, Swagger UI and made-up paths never reach a pod from outside.
-ALB_ROUTES = ("/predict", "/docs.json")
+ALB_ROUTES = ("/predict", "/feedback", "/docs.json")
 SERVICE_PORT = 80
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 CPU_TARGET_PERCENT = 70

@@ -59,8 +59,11 @@ class InvalidRequestBody(ErrorBody):
     )
 
 
-def corrected_document(generated: dict[str, Any]) -> dict[str, Any]:
-    """BentoML's document with the security scheme, the real error answers and content types."""
+def corrected_document(
+    generated: dict[str, Any], class_names: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """BentoML's document with the security scheme, the real error answers and content
+    types, and the served model's classes as the only labels POST /feedback takes."""
     document = copy.deepcopy(generated)
     document["openapi"] = OPENAPI_VERSION
     document["info"] = {
@@ -81,6 +84,9 @@ def corrected_document(generated: dict[str, Any]) -> dict[str, Any]:
             "description": "An API key of this service, sent as a bearer token.",
         }
     }
+    true_label = components["schemas"].get("TrueLabel", {}).get("properties", {})
+    if class_names and "label" in true_label:
+        true_label["label"] = {**true_label["label"], "enum": list(class_names)}
     for path, operations in document["paths"].items():
         for operation in operations.values():
             correct_operation(path, operation)

@@ -9,6 +9,7 @@ import math
 import threading
 
 import bentoml
+from pydantic import ValidationError
 
 from . import http_limits
 from .features import EXAMPLE_RECORD, to_array
@@ -22,13 +23,18 @@ from .middleware.request_context import RequestContextMiddleware
 from .middleware.request_limits import RequestLimitsMiddleware
 from .model.record import Record
 from .model_store import class_names, onnx_path
+from .monitoring.label_log import LabelLog
+from .monitoring.prediction_log import PredictionLogSettings
 from .monitoring.watch import watch_predictions
 from .onnx_model import OnnxClassifier
 from .schemas import (
     LIMITS,
+    FeedbackRequest,
+    FeedbackResponse,
     Prediction,
     PredictRequest,
     PredictResponse,
+    TrueLabel,
 )
 from .settings import ApiKeySettings, ServiceSecrets
 from .shutdown import GracefulShutdown
@@ -70,6 +76,9 @@ class Classifier:
         )
         # Logs features and outputs, and counts them, on a background thread.
         self.predictions = watch_predictions(self.model_version, self.model.class_names)
+        # True labels go beside the predictions they name, when those are logged.
+        log_settings = PredictionLogSettings.from_environment()
+        self.labels = LabelLog(log_settings) if log_settings.prediction_log_dir else None
         self.warmed_up = threading.Event()
         self.shutdown = GracefulShutdown(LIMITS.shutdown_drain_seconds)
         self.shutdown.install()
@@ -114,6 +123,22 @@ class Classifier:
         """Classify each record. Declares the API; DirectApiMiddleware serves it over HTTP."""
         return self.classify(records)
 
+    @bentoml.api(route="/feedback", input_spec=FeedbackRequest)
+    def feedback(self, labels: list[TrueLabel]) -> FeedbackResponse:
+        """Record the true labels of earlier predictions, named by request id and record;
+        the drift job measures the model's accuracy with them (docs/monitoring.md)."""
+        classes = self.model.class_names
+        unknown = [index for index, true in enumerate(labels) if true.label not in classes]
+        if unknown:
+            raise not_a_class(labels, unknown, classes)
+        if self.labels is None:
+            raise bentoml.exceptions.ServiceUnavailable(
+                "the prediction log is off (SERVICE_PREDICTION_LOG_DIR): "
+                "a label would have no prediction to be compared with"
+            )
+        self.labels.append([(true.request_id, true.record, true.label) for true in labels])
+        return FeedbackResponse(recorded=len(labels))
+
     def classify(self, records: list[Record]) -> PredictResponse:
         """Inference takes microseconds, so it runs on the event loop rather than paying
         for a thread hop."""
@@ -132,6 +157,26 @@ class Classifier:
                 for label, row in zip(labels, probabilities.tolist(), strict=True)
             ],
         )
+
+
+def not_a_class(
+    labels: list[TrueLabel], unknown: list[int], classes: tuple[str, ...]
+) -> ValidationError:
+    """The 400 a label outside the model's classes gets: pydantic's own error for a value
+    outside a fixed set, naming each bad label's place and the classes there are."""
+    expected = ", ".join(map(repr, classes[:-1])) + f" or {classes[-1]!r}"
+    return ValidationError.from_exception_data(
+        FeedbackRequest.__name__,
+        [
+            {
+                "type": "literal_error",
+                "loc": ("labels", index, "label"),
+                "input": labels[index].label,
+                "ctx": {"expected": expected},
+            }
+            for index in unknown
+        ],
+    )
 
 
 # Before BentoML builds the app: request metrics label unknown paths as one.

@@ -169,6 +169,8 @@ def own_server(
     stored_model: bentoml.Model, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LocalService]:
     """A server for one test module alone: its metrics hold that module's requests only."""
-    log = tmp_path_factory.mktemp("own-server") / "server.log"
-    with running(SERVICE, log, settings=KEYS_SETTING) as server:
+    folder = tmp_path_factory.mktemp("own-server")
+    # Predictions logged, as in the cluster: POST /feedback needs them.
+    settings = {**KEYS_SETTING, "SERVICE_PREDICTION_LOG_DIR": str(folder / "predictions")}
+    with running(SERVICE, folder / "server.log", settings=settings) as server:
         yield server

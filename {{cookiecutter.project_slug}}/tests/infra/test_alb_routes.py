@@ -31,8 +31,15 @@ def test_every_route_the_alb_forwards_is_one_the_service_answers(
     with httpx.Client(
         base_url=own_server.url, headers={"Authorization": f"Bearer {API_KEY}"}
     ) as client:
+        predicted = client.post("/predict", json={"records": [RECORD]})
+        # The true label of that prediction, as a client sends it later.
+        true_label = {
+            "request_id": predicted.headers["x-request-id"],
+            "label": predicted.json()["predictions"][0]["label"],
+        }
         answers = {
-            "/predict": client.post("/predict", json={"records": [RECORD]}).status_code,
+            "/predict": predicted.status_code,
+            "/feedback": client.post("/feedback", json={"labels": [true_label]}).status_code,
             "/docs.json": client.get("/docs.json").status_code,
         }
     assert set(answers) == set(ALB_ROUTES)

@@ -90,6 +90,7 @@ def service_series(plan: Plan, healthy: bool) -> list[dict[str, str]]:
         gauge("model_drift_share", "0" if healthy else "0.5", **drift),
         gauge("model_feature_drifted", "0", **drift, feature="width"),
         gauge("model_feature_drifted", drifted, **drift, feature="length"),
+        gauge("model_quality_below_floor", drifted, **drift),
     ]
     return series
 
@@ -158,6 +159,7 @@ def test_healthy_series_fire_no_alert_and_faulty_ones_fire_each(plan: Plan, tmp_
             "ModelPredictionConfidenceLow",
             "ModelDriftJobStale",
             "ModelDriftNotEnoughData",
+            "ModelAccuracyBelowTraining",
         )
     }
     faulty["ServicePodRestarting"] = [

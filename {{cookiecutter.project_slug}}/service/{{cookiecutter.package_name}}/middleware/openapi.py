@@ -2,8 +2,10 @@
 service really does. Swagger UI (`/`) and API clients read this document."""
 
 import json
+from collections.abc import Callable
 from typing import Any
 
+import bentoml
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..openapi_document import corrected_document
@@ -11,9 +13,17 @@ from ..openapi_document import corrected_document
 DOCUMENT_PATH = "/docs.json"
 
 
+def served_classes() -> tuple[str, ...]:
+    """The classes of the model this worker serves: the labels POST /feedback takes."""
+    return bentoml.get_current_service().model.class_names
+
+
 class OpenApiDocumentMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(
+        self, app: ASGIApp, classes: Callable[[], tuple[str, ...]] = served_classes
+    ) -> None:
         self.app = app
+        self.classes = classes
         # Built on first request, once per worker: the service's routes never change.
         self.document: bytes | None = None
 
@@ -31,7 +41,8 @@ class OpenApiDocumentMiddleware:
                 # BentoML could not build its document: let its own error answer.
                 await self.app(scope, receive, send)
                 return
-            self.document = json.dumps(corrected_document(generated)).encode()
+            document = corrected_document(generated, self.classes())
+            self.document = json.dumps(document).encode()
         await send(
             {
                 "type": "http.response.start",

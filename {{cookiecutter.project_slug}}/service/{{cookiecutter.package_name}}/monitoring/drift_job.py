@@ -21,12 +21,14 @@ from pathlib import Path
 import bentoml
 
 from ..features import FEATURE_NAMES
+from ..model_card import MODEL_CARD
 from ..model_store import open_model_store, reference_profile_path
 from ..settings import ServiceSettings
 from .drift import MIN_ROWS, DriftResult, Traffic, compare
 from .drift_metrics import push_metrics, write_metrics
 from .drift_report import render
 from .prediction_window import read_window
+from .quality import QualityResult, measure
 from .retention import Retention, enforce
 
 MAX_ROWS = 100_000
@@ -53,6 +55,17 @@ def describe(result: DriftResult, versions: frozenset[str]) -> str:
     return "\n".join(lines)
 
 
+def describe_quality(quality: QualityResult) -> str:
+    line = (
+        f"Accuracy on true labels: {quality.labelled_rows} labelled predictions "
+        f"(minimum {quality.min_rows}), {quality.unmatched_labels} labels without one"
+    )
+    if not quality.enough or quality.accuracy is None:
+        return line + "; no verdict."
+    verdict = "BELOW" if quality.below_floor else "at or above"
+    return line + f"; accuracy {quality.accuracy:.4f}, {verdict} the floor {quality.floor:.4f}."
+
+
 def positive(text: str) -> float:
     value = float(text)
     if not value > 0:
@@ -66,6 +79,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, required=True, help="where to write the results")
     parser.add_argument("--window-hours", type=float, default=24.0)
     parser.add_argument("--min-rows", type=int, default=MIN_ROWS)
+    parser.add_argument(
+        "--quality-window-hours",
+        type=positive,
+        default=168.0,
+        help="true labels (POST /feedback) received in this window, joined with the "
+        "predictions logged in it, measure accuracy",
+    )
+    parser.add_argument(
+        "--min-labelled-rows",
+        type=int,
+        default=MODEL_CARD.quality.min_labelled_rows,
+        help="fewer joined labels give no accuracy verdict (model.toml's by default)",
+    )
     parser.add_argument("--model-tag", default=ServiceSettings().model_tag)
     parser.add_argument(
         "--model-store",
@@ -130,11 +156,19 @@ def main(argv: list[str] | None = None) -> int:
         "window_start": since.isoformat(timespec="seconds"),
         "unreadable_lines": window.unreadable_lines,
     }
+    quality = measure(
+        arguments.log_dir,
+        datetime.now(UTC) - timedelta(hours=arguments.quality_window_hours),
+        floor=model.info.metadata["metrics"]["accuracy"] - MODEL_CARD.quality.accuracy_margin,
+        min_rows=arguments.min_labelled_rows,
+    )
+    summary["quality"] = quality.as_dict()
     (arguments.output / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-    write_metrics(result, str(model.tag), arguments.output / "metrics.prom")
+    write_metrics(result, quality, str(model.tag), arguments.output / "metrics.prom")
     if arguments.pushgateway:
-        push_metrics(result, str(model.tag), arguments.pushgateway, arguments.namespace)
+        push_metrics(result, quality, str(model.tag), arguments.pushgateway, arguments.namespace)
     print(describe(result, window.model_versions))
+    print(describe_quality(quality))
     written = [name for name in ("report.html", "summary.json", "metrics.prom")]
     written = [
         str(arguments.output / name) for name in written if (arguments.output / name).exists()

@@ -161,8 +161,8 @@ class PredictionLog:
     def lines(self, batch: Batch) -> str:
         logged_at = datetime.fromtimestamp(batch.logged_at, UTC).isoformat(timespec="milliseconds")
         lines = []
-        for row, label, probabilities in zip(
-            batch.features.tolist(), batch.labels, batch.probabilities.tolist(), strict=True
+        for record, (row, label, probabilities) in enumerate(
+            zip(batch.features.tolist(), batch.labels, batch.probabilities.tolist(), strict=True)
         ):
             # float32 values, written with the digits float32 holds, not float64's noise.
             row = [float(f"{value:.7g}") for value in row]
@@ -170,6 +170,9 @@ class PredictionLog:
             entry = {
                 "time": logged_at,
                 "request_id": batch.request_id,
+                # The record's place in its request: with the request id, what a true label
+                # sent to POST /feedback names.
+                "record": record,
                 "model_version": batch.model_version,
                 "features": dict(zip(self.feature_names, row, strict=True)),
                 "label": label,
@@ -195,13 +198,22 @@ class PredictionLog:
         """Start a new file; delete the oldest beyond `max_files` (the size bound)."""
         if current:
             current.close()
-        directory = self.directory or Path()
-        directory.mkdir(parents=True, exist_ok=True)
         self.files_opened += 1
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-        path = directory / f"{self.file_name_stem}-{stamp}-{self.files_opened:06d}{FILE_SUFFIX}"
-        opened = path.open("a", encoding="utf-8")
-        own = sorted(directory.glob(f"{self.file_name_stem}-*{FILE_SUFFIX}"))
-        for stale in own[: -self.settings.prediction_log_max_files]:
-            stale.unlink(missing_ok=True)
-        return opened
+        return open_next_file(
+            self.directory or Path(),
+            self.file_name_stem,
+            self.files_opened,
+            self.settings.prediction_log_max_files,
+        )
+
+
+def open_next_file(directory: Path, stem: str, number: int, max_files: int) -> TextIO:
+    """Open `<stem>-<time>-<number>.jsonl` for appending; delete this writer's oldest files
+    beyond `max_files`, so what one writer keeps is bounded."""
+    directory.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    opened = (directory / f"{stem}-{stamp}-{number:06d}{FILE_SUFFIX}").open("a", encoding="utf-8")
+    own = sorted(directory.glob(f"{stem}-*{FILE_SUFFIX}"))
+    for stale in own[:-max_files]:
+        stale.unlink(missing_ok=True)
+    return opened

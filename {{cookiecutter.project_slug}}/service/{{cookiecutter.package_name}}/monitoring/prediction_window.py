@@ -25,10 +25,11 @@ class PredictionWindow:
         return len(self.labels)
 
 
-def recent_files(directory: Path, since: datetime) -> list[Path]:
+def recent_files(directory: Path, since: datetime, prefix: str = FILE_PREFIX) -> list[Path]:
+    """Files named `<prefix>…` under `directory` that may hold a line written since `since`."""
     oldest = (since - CLOCK_MARGIN).timestamp()
     recent = []
-    found = directory.rglob(f"{FILE_PREFIX}*{FILE_SUFFIX}") if directory.is_dir() else []
+    found = directory.rglob(f"{prefix}*{FILE_SUFFIX}") if directory.is_dir() else []
     for path in found:
         try:
             if path.stat().st_mtime >= oldest:

@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .label_log import LABEL_FILE_PREFIX
 from .prediction_log import FILE_PREFIX, FILE_SUFFIX
 
 # A folder this recently changed may belong to a pod that is about to write its first file.
@@ -39,10 +40,11 @@ class Pruned:
 def log_files(root: Path) -> list[tuple[float, int, Path]]:
     """(modified, size, path) of every log file under `root`, oldest first."""
     found = []
-    for path in root.rglob(f"{FILE_PREFIX}*{FILE_SUFFIX}"):
-        with contextlib.suppress(FileNotFoundError):  # rotated away by its pod meanwhile
-            status = path.stat()
-            found.append((status.st_mtime, status.st_size, path))
+    for prefix in (FILE_PREFIX, LABEL_FILE_PREFIX):
+        for path in root.rglob(f"{prefix}*{FILE_SUFFIX}"):
+            with contextlib.suppress(FileNotFoundError):  # rotated away by its pod meanwhile
+                status = path.stat()
+                found.append((status.st_mtime, status.st_size, path))
     return sorted(found)
 
 

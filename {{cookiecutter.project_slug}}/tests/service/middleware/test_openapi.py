@@ -12,7 +12,11 @@ from {{ cookiecutter.package_name }}.openapi_document import OPENAPI_VERSION
 GENERATED = {
     "openapi": "3.0.2",
     "paths": {"/livez": {"get": {"responses": {"200": {"description": "alive"}}}}},
+    "components": {
+        "schemas": {"TrueLabel": {"properties": {"label": {"type": "string"}}}},
+    },
 }
+CLASSES = ("class-a", "class-b")
 
 
 class DocumentApp:
@@ -31,7 +35,7 @@ class DocumentApp:
 
 
 def client(app: DocumentApp) -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app=OpenApiDocumentMiddleware(app))
+    transport = httpx.ASGITransport(app=OpenApiDocumentMiddleware(app, classes=lambda: CLASSES))
     return httpx.AsyncClient(transport=transport, base_url="http://test")
 
 
@@ -43,6 +47,13 @@ async def test_document_is_served_corrected_and_generated_only_once() -> None:
     assert first.json()["paths"]["/livez"]["get"]["responses"]["200"]["content"]
     assert second.content == first.content
     assert app.calls == [("GET", DOCUMENT_PATH)]
+
+
+async def test_feedback_labels_are_the_served_models_classes() -> None:
+    async with client(DocumentApp()) as http:
+        document = (await http.get(DOCUMENT_PATH)).json()
+    label = document["components"]["schemas"]["TrueLabel"]["properties"]["label"]
+    assert label == {"type": "string", "enum": list(CLASSES)}
 
 
 async def test_head_announces_the_corrected_length_without_a_body() -> None:

@@ -13,6 +13,7 @@ from {{ cookiecutter.package_name }}.features import FEATURE_NAMES
 from {{ cookiecutter.package_name }}.model.dataset import load_dataset
 from {{ cookiecutter.package_name }}.monitoring.drift import Traffic, compare
 from {{ cookiecutter.package_name }}.monitoring.drift_metrics import write_metrics
+from {{ cookiecutter.package_name }}.monitoring.quality import QualityResult
 
 import cloud.dashboard
 from tests.infra.conftest import planned_alone
@@ -51,7 +52,11 @@ def drift_job_metrics(directory: Path) -> set[str]:
         Traffic.of(rows, ["class-a"] * len(rows), [0.9] * len(rows), FEATURE_NAMES)
         for rows in (dataset.features_test, dataset.features_train)
     )
-    write_metrics(compare(reference, frame, FEATURE_NAMES), "model:test", directory / "m.prom")
+    # Enough labels, so every quality metric is written too.
+    quality = QualityResult(200, 0, 100, 0.9, accuracy=0.95, recall={"class-a": 0.95})
+    write_metrics(
+        compare(reference, frame, FEATURE_NAMES), quality, "model:test", directory / "m.prom"
+    )
     return set(EXPOSED_NAME.findall((directory / "m.prom").read_text()))
 
 

@@ -18,11 +18,13 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from {{ cookiecutter.package_name }}.features import FEATURE_NAMES
+from {{ cookiecutter.package_name }}.json_logging import REQUEST_ID
 from {{ cookiecutter.package_name }}.model.dataset import load_dataset
 from {{ cookiecutter.package_name }}.monitoring.drift_metrics import (
     EXPORTED,
     PUSH_JOB,
 )
+from {{ cookiecutter.package_name }}.monitoring.label_log import LabelLog
 from {{ cookiecutter.package_name }}.monitoring.prediction_log import (
     PredictionLog,
     PredictionLogSettings,
@@ -79,12 +81,21 @@ def ready(url: str) -> bool:
 
 
 def log_traffic(directory: Path, rows: np.ndarray) -> None:
-    """Log `rows` the way a service pod does, with the real prediction log."""
+    """Log `rows` the way a service pod does, with the real prediction log, one request of
+    three records at a time; and, as a client would later, their true labels: all right."""
     settings = PredictionLogSettings.model_validate({"prediction_log_dir": directory})
     log = PredictionLog(settings, FEATURE_NAMES, CLASSES)
-    probabilities = np.tile(np.array([0.9, 0.08, 0.02], dtype=np.float32), (len(rows), 1))
-    log.submit("model:test", rows.astype(np.float32), [CLASSES[0]] * len(rows), probabilities)
+    truth = []
+    for index, request in enumerate(np.array_split(rows, max(1, len(rows) // 3))):
+        request_id = f"{directory.name}-{index}"
+        token = REQUEST_ID.set(request_id)
+        probabilities = np.tile(np.array([0.9, 0.08, 0.02], dtype=np.float32), (len(request), 1))
+        labels = [CLASSES[0]] * len(request)
+        log.submit("model:test", request.astype(np.float32), labels, probabilities)
+        REQUEST_ID.reset(token)
+        truth += [(request_id, record, CLASSES[0]) for record in range(len(request))]
     log.close()
+    LabelLog(settings).append(truth)
 
 
 @pytest.fixture(scope="module")
@@ -161,7 +172,7 @@ def pushed(
         "--pushgateway": pushgateway,
     }
     result = subprocess.run(
-        [*cron_job_command(plan, local), "--min-rows", "10"],
+        [*cron_job_command(plan, local), "--min-rows", "10", "--min-labelled-rows", "10"],
         env={**os.environ, "BENTOML_HOME": str(home)},
         capture_output=True,
         text=True,
@@ -200,7 +211,8 @@ def test_the_job_first_deletes_what_the_stacks_retention_no_longer_allows(
     pushed: dict, shared_volume: tuple[Path, int]
 ) -> None:
     volume, _ = shared_volume
-    assert "Retention: deleted 1 files" in pushed["stdout"]
+    # Its predictions and the true labels sent for them.
+    assert "Retention: deleted 2 files" in pushed["stdout"]
     assert "and 1 empty pod folders" in pushed["stdout"]
     assert sorted(path.name for path in volume.iterdir()) == sorted(PODS)
 

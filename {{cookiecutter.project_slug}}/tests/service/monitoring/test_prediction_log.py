@@ -61,6 +61,8 @@ def test_every_prediction_submitted_from_many_threads_is_written_exactly_once(
     assert lines[0]["features"] == dict.fromkeys(FEATURE_NAMES, 5.1)
     assert lines[0]["label"] == CLASSES[0]
     assert lines[0]["confidence"] == 0.9
+    # Each line names its record's place in its request, for true labels to find it.
+    assert sorted({line["record"] for line in lines}) == [0, 1]
 
 
 def test_submit_never_waits_for_a_stalled_writer_and_drops_beyond_the_byte_bound(

@@ -4,6 +4,7 @@ then folders left empty."""
 import os
 from pathlib import Path
 
+from {{ cookiecutter.package_name }}.monitoring.label_log import LABEL_FILE_PREFIX
 from {{ cookiecutter.package_name }}.monitoring.prediction_log import (
     FILE_PREFIX,
     FILE_SUFFIX,
@@ -18,10 +19,12 @@ NOW = 2_000_000_000.0
 DAY = 86_400
 
 
-def log_file(volume: Path, pod: str, name: str, size: int, age_days: float) -> Path:
+def log_file(
+    volume: Path, pod: str, name: str, size: int, age_days: float, prefix: str = FILE_PREFIX
+) -> Path:
     folder = volume / pod
     folder.mkdir(exist_ok=True)
-    path = folder / f"{FILE_PREFIX}{name}{FILE_SUFFIX}"
+    path = folder / f"{prefix}{name}{FILE_SUFFIX}"
     path.write_bytes(b"x" * size)
     os.utime(path, (NOW - age_days * DAY, NOW - age_days * DAY))
     return path
@@ -39,6 +42,12 @@ def test_files_older_than_the_retention_go_whichever_pod_wrote_them(tmp_path: Pa
 
     assert not departed.exists() and kept.exists()
     assert (pruned.deleted_files, pruned.deleted_bytes, pruned.kept_files) == (1, 100, 1)
+
+
+def test_true_labels_are_kept_no_longer_than_predictions(tmp_path: Path) -> None:
+    labels = log_file(tmp_path, "departed-pod", "a", 100, age_days=31, prefix=LABEL_FILE_PREFIX)
+    enforce(tmp_path, Retention.of(days=30, gib=1), now=NOW)
+    assert not labels.exists()
 
 
 def test_over_the_size_limit_the_oldest_files_go_first_until_it_fits(tmp_path: Path) -> None:
