@@ -96,6 +96,17 @@ def secret_references(pod: dict[str, Any]) -> set[str]:
     return volumes | variables | whole_secrets
 
 
+def pods_referencing(plan: Plan, secret: str) -> list[dict[str, Any]]:
+    """Every planned pod spec (services, analysis, jobs) that reads `secret`."""
+    return [
+        pod
+        for kind in ("Rollout", "AnalysisTemplate", "Job", "CronJob")
+        for resource in plan.kubernetes(kind)
+        for pod in pod_specs(resource)
+        if secret in secret_references(pod)
+    ]
+
+
 def test_the_service_mounts_every_key_and_the_load_tests_get_only_the_canarys(plan: Plan) -> None:
     [store] = plan.kubernetes("SecretStore")
     namespace = plan.kubernetes("Namespace")[0]["metadata"]["name"]
@@ -137,13 +148,7 @@ def test_the_service_mounts_every_key_and_the_load_tests_get_only_the_canarys(pl
         assert synced[canary_secret]["spec"]["data"] == [
             {"secretKey": "API_KEY", "remoteRef": {"key": secret_name, "property": CANARY_CLIENT}}
         ]
-    every_pod = [
-        pod
-        for kind in ("Rollout", "AnalysisTemplate", "Job", "CronJob")
-        for resource in plan.kubernetes(kind)
-        for pod in pod_specs(resource)
-    ]
-    assert [pod for pod in every_pod if keys_secret in secret_references(pod)] == [service_pod]
+    assert pods_referencing(plan, keys_secret) == [service_pod]
 
 
 def test_the_service_alone_gets_every_declared_secret_as_its_environment(plan: Plan) -> None:
@@ -162,10 +167,4 @@ def test_the_service_alone_gets_every_declared_secret_as_its_environment(plan: P
     assert service_pod["containers"][0]["envFrom"] == [
         {"secretRef": {"name": target, "optional": True}}
     ]
-    every_pod = [
-        pod
-        for kind in ("Rollout", "AnalysisTemplate", "Job", "CronJob")
-        for resource in plan.kubernetes(kind)
-        for pod in pod_specs(resource)
-    ]
-    assert [pod for pod in every_pod if target in secret_references(pod)] == [service_pod]
+    assert pods_referencing(plan, target) == [service_pod]
