@@ -44,6 +44,11 @@ def open_model_store(directory: Path) -> ModelStore:
     return ModelStore(str(directory))
 
 
+def get_model(tag: str, store: Path | None = None) -> bentoml.Model:
+    """The stored model `tag`, from `store` if given, else from BentoML's own store."""
+    return open_model_store(store).get(tag) if store else bentoml.models.get(tag)
+
+
 def onnx_path(model: bentoml.Model) -> Path:
     return Path(model.path_of(ONNX_FILE))
 

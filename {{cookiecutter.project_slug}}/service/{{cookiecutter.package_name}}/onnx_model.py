@@ -28,8 +28,13 @@ class OnnxClassifier:
 
     def predict(self, features: np.ndarray) -> tuple[list[str], np.ndarray]:
         """Return the predicted class name per row and the (rows, classes) probabilities."""
+        label_indices, probabilities = self.run(features)
+        return [self.class_names[index] for index in label_indices.tolist()], probabilities
+
+    def run(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return the predicted class index per row and the (rows, classes) probabilities."""
         label_indices, probabilities = self.session.run(
             [LABEL_OUTPUT, PROBABILITIES_OUTPUT],
             {INPUT_NAME: features.astype(np.float32, copy=False)},
         )
-        return [self.class_names[index] for index in label_indices.tolist()], probabilities
+        return label_indices, probabilities

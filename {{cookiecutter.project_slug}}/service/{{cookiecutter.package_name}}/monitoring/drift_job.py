@@ -18,11 +18,9 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import bentoml
-
 from ..features import FEATURE_NAMES
 from ..model_card import MODEL_CARD
-from ..model_store import open_model_store, reference_profile_path
+from ..model_store import get_model, reference_profile_path
 from ..settings import ServiceSettings
 from .drift import MIN_ROWS, DriftResult, Traffic, compare
 from .drift_metrics import push_metrics, write_metrics
@@ -131,10 +129,7 @@ def main(argv: list[str] | None = None) -> int:
             f"({pruned.kept_bytes} bytes)"
         )
 
-    if arguments.model_store:
-        model = open_model_store(arguments.model_store).get(arguments.model_tag)
-    else:
-        model = bentoml.models.get(arguments.model_tag)
+    model = get_model(arguments.model_tag, arguments.model_store)
     profile = json.loads(reference_profile_path(model).read_text())
     reference = Traffic.of(
         profile["features"], profile["labels"], profile["confidence"], FEATURE_NAMES
