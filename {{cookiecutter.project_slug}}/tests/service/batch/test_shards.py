@@ -9,12 +9,11 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
-import boto3
 import bentoml
+import boto3
+import httpx
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv
@@ -30,33 +29,28 @@ REGION = "us-east-1"
 
 
 @pytest.fixture
-def s3() -> Iterator[tuple[object, dict[str, str]]]:
-    """A fresh S3 API on loopback, a bucket in it, and the environment that points at it."""
+def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    """A fresh S3 API on loopback with a bucket in it; this process and the jobs it starts
+    reach it through the environment, as the pods reach S3."""
     # Its every request logged would bury a failure's own output.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
-    environment = {
-        "AWS_ENDPOINT_URL": f"http://{host}:{port}",
+    endpoint = f"http://{host}:{port}"
+    for name, value in {
+        "AWS_ENDPOINT_URL": endpoint,
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_REGION": REGION,
         "AWS_DEFAULT_REGION": REGION,
-    }
-    client = boto3.client(
-        "s3",
-        endpoint_url=environment["AWS_ENDPOINT_URL"],
-        region_name=REGION,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    }.items():
+        monkeypatch.setenv(name, value)
     # moto keeps its state per process, not per server: start from nothing.
-    urllib.request.urlopen(
-        urllib.request.Request(f"{environment['AWS_ENDPOINT_URL']}/moto-api/reset", method="POST")
-    ).close()
+    httpx.post(f"{endpoint}/moto-api/reset").raise_for_status()
+    client = boto3.client("s3")
     client.create_bucket(Bucket=BUCKET)
-    yield client, {**os.environ, **environment}
+    yield client
     server.stop()
 
 
@@ -85,13 +79,13 @@ def read_output(client, key: str) -> pa.Table:
     return pq.read_table(pa.BufferReader(body))
 
 
-def job_index(environment: dict[str, str], index: int, count: int, *more: object):
+def job_index(index: int, count: int, *more: object) -> subprocess.Popen:
     command = [sys.executable, "-m", "{{ cookiecutter.package_name }}.batch.shards"]
     command += ["--input", f"s3://{BUCKET}/input/", "--output", f"s3://{BUCKET}/output/"]
     command += ["--count", str(count), *map(str, more)]
     return subprocess.Popen(
         command,
-        env={**environment, "JOB_COMPLETION_INDEX": str(index)},
+        env={**os.environ, "JOB_COMPLETION_INDEX": str(index)},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -107,7 +101,7 @@ def finish(process: subprocess.Popen) -> str:
 def test_the_indexes_share_the_files_and_a_rerun_scores_only_what_changed(
     stored_model: bentoml.Model, s3
 ) -> None:
-    client, environment = s3
+    client = s3
     inputs = {
         "input/2026-12-01/a.parquet": rows(1_000, 1),
         "input/2026-12-01/b.csv": rows(700, 2),
@@ -119,11 +113,13 @@ def test_the_indexes_share_the_files_and_a_rerun_scores_only_what_changed(
         put(client, key, table)
     client.put_object(Bucket=BUCKET, Key="input/README.txt", Body=b"not a table")
 
-    for process in [job_index(environment, index, 2) for index in range(2)]:
+    for process in [job_index(index, 2) for index in range(2)]:
         finish(process)
 
-    outputs = {key.replace("input/", "output/").rsplit(".", 1)[0] + ".parquet": table
-               for key, table in inputs.items()}
+    outputs = {
+        key.replace("input/", "output/").rsplit(".", 1)[0] + ".parquet": table
+        for key, table in inputs.items()
+    }
     assert [key for key in keys(client, "output/") if key.endswith(".parquet")] == sorted(outputs)
     for key, table in outputs.items():
         scored = read_output(client, key)
@@ -132,11 +128,11 @@ def test_the_indexes_share_the_files_and_a_rerun_scores_only_what_changed(
     assert len(manifests) == len(inputs)
 
     # Nothing changed: nothing is scored again.
-    first = finish(job_index(environment, 0, 2))
+    first = finish(job_index(0, 2))
     assert "3 shards, 3 already complete" in first
     # A file replaced: only it is scored again.
     put(client, "input/2026-12-01/a.parquet", rows(1_500, 6))
-    again = [finish(job_index(environment, index, 2)) for index in range(2)]
+    again = [finish(job_index(index, 2)) for index in range(2)]
     assert sum(line.startswith("{") for text in again for line in text.splitlines()) == 1
     assert read_output(client, "output/2026-12-01/a.parquet").num_rows == 1_500
 
@@ -144,11 +140,11 @@ def test_the_indexes_share_the_files_and_a_rerun_scores_only_what_changed(
 def test_a_pod_killed_half_way_leaves_no_result_and_its_retry_writes_every_row_once(
     stored_model: bentoml.Model, s3
 ) -> None:
-    client, environment = s3
+    client = s3
     table = rows(1_500_000, 7)
     put(client, "input/big.parquet", table)
 
-    process = job_index(environment, 0, 1, "--batch-rows", 10_000, "--threads", 1)
+    process = job_index(0, 1, "--batch-rows", 10_000, "--threads", 1)
     # Killed once its output is open (an S3 upload under way) and rows are being scored.
     deadline = time.monotonic() + 60
     while not client.list_multipart_uploads(Bucket=BUCKET).get("Uploads"):
@@ -161,7 +157,7 @@ def test_a_pod_killed_half_way_leaves_no_result_and_its_retry_writes_every_row_o
     process.wait()
 
     assert keys(client, "output/") == [], "a killed shard leaves no result and no manifest"
-    finish(job_index(environment, 0, 1))
+    finish(job_index(0, 1))
     scored = read_output(client, "output/big.parquet")
     assert scored.num_rows == table.num_rows
     assert scored["row"].to_pylist() == list(range(table.num_rows))
