@@ -116,6 +116,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
             state["repositoryUrl"] = (
                 f"{self.account_id}.dkr.ecr.{self.region}.amazonaws.com/{state['name']}"
             )
+        if args.typ == "aws:s3/bucket:Bucket" and "bucket" not in args.inputs:
+            # S3 completes a prefix with 26 characters of its own.
+            state["bucket"] = args.inputs["bucketPrefix"] + "0" * 26
         if args.typ == "aws:ec2/launchTemplate:LaunchTemplate":
             state["latestVersion"] = 1
         if args.typ == "aws:sqs/queue:Queue":

@@ -96,6 +96,17 @@ class Network(pulumi.ComponentResource):
         private_subnets = self.subnets(
             "private", private_cidrs, private_routes, {"karpenter.sh/discovery": config.name}
         )
+        # S3 straight from the private subnets, not through the NAT gateways, which charge
+        # per GB: image layers (ECR keeps them in S3) and the batch job's data.
+        aws.ec2.VpcEndpoint(
+            f"{name}-s3",
+            vpc_id=vpc.id,
+            service_name=f"com.amazonaws.{config.region}.s3",
+            vpc_endpoint_type="Gateway",
+            route_table_ids=[routes.id for routes in private_routes],
+            tags=tags(config, Name=f"{config.name}-s3"),
+            opts=child,
+        )
         # Internal load balancers, alone; local routes only: they talk to the VPC only.
         ingress_routes = self.route_table("ingress", [])
         ingress_subnets = self.subnets(

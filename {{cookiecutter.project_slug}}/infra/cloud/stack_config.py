@@ -297,6 +297,29 @@ class PredictionLogRetention(Settings):
     max_gib: Annotated[int, Field(ge=1, le=100_000)] = 50
 
 
+# Five cron fields, as a CronJob's schedule; each a number, a range, a list, a step or *.
+CRON_FIELD = r"(\*|\d+(-\d+)?)(/\d+)?(,(\*|\d+(-\d+)?)(/\d+)?)*"
+CRON_SCHEDULE = rf"^{CRON_FIELD}( {CRON_FIELD}){{4}}$"
+
+
+class BatchScoring(Settings):
+    """The batch job (docs/batch.md): the input's files dealt out to `shards` indexes of
+    an Indexed Job, `parallelism` of them at once; on `schedule` (cron, UTC), or only when
+    started by hand if unset."""
+
+    shards: Annotated[int, Field(ge=1, le=1000)] = 4
+    parallelism: Annotated[int, Field(ge=1, le=100)] = 2
+    schedule: Annotated[str, Field(pattern=CRON_SCHEDULE)] | None = None
+
+    @model_validator(mode="after")
+    def require_parallelism_within_shards(self) -> Self:
+        if self.parallelism > self.shards:
+            raise ValueError(
+                f"parallelism {self.parallelism} is more than the {self.shards} shards"
+            )
+        return self
+
+
 class ClusterLayerConfig(EnvironmentConfig):
     """The cluster layer of one environment (stack `<environment>-cluster`): Kubernetes
     objects only, applied from inside the VPC; the AWS layer's outputs tell it where."""
@@ -312,6 +335,7 @@ class ClusterLayerConfig(EnvironmentConfig):
     certificate_arn: Annotated[str, Field(pattern=f"^{CERTIFICATE_ARN}$")] | None = None
     canary: Canary = Canary()
     prediction_log: PredictionLogRetention = PredictionLogRetention()
+    batch: BatchScoring = BatchScoring()
 
     @property
     def aws_stack(self) -> str:

@@ -5,7 +5,7 @@ environment, so an identity that may decrypt dev's secrets cannot decrypt prod's
 import pulumi
 import pulumi_aws as aws
 
-from . import iam
+from .buckets import harden_bucket
 from .encryption import rotating_key
 from .naming import component_type, tags
 from .stack_config import ENVIRONMENTS, BootstrapConfig
@@ -56,7 +56,6 @@ class StateBackend(pulumi.ComponentResource):
 
     def state_bucket(self, name: str, config: BootstrapConfig) -> aws.s3.Bucket:
         """Versioned, KMS-encrypted, private, TLS only; old versions expire; protected."""
-        child = pulumi.ResourceOptions(parent=self)
         bucket = aws.s3.Bucket(
             f"{name}-bucket",
             bucket=config.state_bucket_name,
@@ -65,64 +64,7 @@ class StateBackend(pulumi.ComponentResource):
             tags=tags(config),
             opts=pulumi.ResourceOptions(parent=self, protect=True),
         )
-        aws.s3.BucketOwnershipControls(
-            f"{name}-ownership",
-            bucket=bucket.id,
-            rule={"object_ownership": "BucketOwnerEnforced"},
-            opts=child,
-        )
-        aws.s3.BucketPublicAccessBlock(
-            f"{name}-private",
-            bucket=bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=child,
-        )
-        aws.s3.BucketVersioning(
-            f"{name}-versioning",
-            bucket=bucket.id,
-            versioning_configuration={"status": "Enabled"},
-            opts=child,
-        )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-encryption",
-            bucket=bucket.id,
-            rules=[
-                {
-                    "apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms"},
-                    "bucket_key_enabled": True,
-                }
-            ],
-            opts=child,
-        )
-        aws.s3.BucketLifecycleConfiguration(
-            f"{name}-old-versions",
-            bucket=bucket.id,
-            rules=[
-                {
-                    "id": "expire-old-state-versions",
-                    "status": "Enabled",
-                    "filter": {},
-                    "noncurrent_version_expiration": {"noncurrent_days": NONCURRENT_VERSION_DAYS},
-                    "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
-                }
-            ],
-            opts=child,
-        )
-        aws.s3.BucketPolicy(
-            f"{name}-tls-only",
-            bucket=bucket.id,
-            policy=iam.policy_json(
-                {
-                    "Effect": "Deny",
-                    "Principal": "*",
-                    "Action": "s3:*",
-                    "Resource": [bucket.arn, bucket.arn.apply(lambda arn: f"{arn}/*")],
-                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                }
-            ),
-            opts=child,
+        harden_bucket(
+            name, bucket, self, NONCURRENT_VERSION_DAYS, rule_id="expire-old-state-versions"
         )
         return bucket

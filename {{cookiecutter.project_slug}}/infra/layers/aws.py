@@ -6,6 +6,7 @@ import pulumi
 
 from cloud.account_bootstrap import AccountBootstrap
 from cloud.argo_rollouts import ArgoRolloutsAws
+from cloud.batch_scoring import BatchScoringAws
 from cloud.ci_runner import CiRunner
 from cloud.cluster import Cluster
 from cloud.github_deploy import GitHubDeploy
@@ -29,6 +30,7 @@ def build(config: AwsLayerConfig) -> None:
     ArgoRolloutsAws("argo-rollouts", config, cluster)
     secrets = SecretsAws("secrets", config, cluster)
     storage = PredictionStorageAws("prediction-storage", config, network, cluster)
+    batch = BatchScoringAws("batch", config, cluster)
     release = ReleaseRecord("released-image", config)
     deploy = GitHubDeploy("github-deploy", config, account, registry, cluster, release)
     runner = CiRunner("ci-runner", config, account, network, cluster)
@@ -58,6 +60,7 @@ def build(config: AwsLayerConfig) -> None:
     pulumi.export("apiKeysSecretName", secrets.api_keys_name)
     pulumi.export("serviceSecretsName", secrets.service_secrets_name)
     pulumi.export("predictionFileSystemId", storage.file_system_id)
+    pulumi.export("batchBucket", batch.bucket_name)
     pulumi.export("repositoryUrl", registry.repository_url)
     pulumi.export("releaseRecord", release.name)
     pulumi.export("deployRoleArn", deploy.role_arn)

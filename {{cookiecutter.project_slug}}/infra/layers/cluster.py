@@ -8,6 +8,7 @@ import pulumi
 
 from cloud.app_namespace import AppNamespace
 from cloud.argo_rollouts import ArgoRollouts
+from cloud.batch_scoring import BatchJob
 from cloud.cluster_connection import ClusterConnection
 from cloud.drift_cron_job import DriftJob, drift_job_labels
 from cloud.github_deploy import DeployerRole
@@ -72,6 +73,7 @@ def build(config: ClusterLayerConfig) -> None:
             prediction_storage.claim_name,
             monitoring.pushgateway_url,
         )
+        BatchJob("batch", config, cluster, namespace, image)
         pulumi.export("serviceUrl", workload.url)
     else:
         # Before the first release the registry is empty: the first delivery records its

@@ -153,7 +153,7 @@ def test_signing_keeps_everything_off_the_public_log_and_in_tags(tools: dict[str
     assert "--type slsaprovenance1 --predicate build/provenance.json" in made[2]
 
 
-def test_recording_a_release_moves_the_drift_job_and_writes_the_record(
+def test_recording_a_release_moves_the_drift_and_batch_jobs_and_writes_the_record(
     tools: dict[str, str],
 ) -> None:
     image = f"{STAGING}@{DIGEST}"
@@ -162,6 +162,8 @@ def test_recording_a_release_moves_the_drift_job_and_writes_the_record(
     assert result.returncode == 0, result.stderr
     assert calls(tools) == [
         f"kubectl set image cronjob/iris-classifier-drift-job drift-job={image} "
+        "--namespace iris-classifier",
+        f"kubectl set image cronjob/iris-classifier-batch batch={image} "
         "--namespace iris-classifier",
         f"aws ssm put-parameter --name /iris-classifier/dev/released-image --value {image} "
         "--type String --overwrite",

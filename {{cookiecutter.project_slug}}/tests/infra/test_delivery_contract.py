@@ -4,6 +4,8 @@ workflows name are the ones the program declares and exports."""
 import re
 import tomllib
 
+import pytest
+
 from cloud.helm_charts import ARGO_ROLLOUTS_CONTROLLER_VERSION
 from github_variables import (
     AWS_LAYER_VARIABLES,
@@ -93,15 +95,18 @@ def test_pulumi_cli_in_the_workflows_matches_the_pinned_sdk() -> None:
     assert {step["with"]["pulumi-version"] for step in pulumi_steps} == {sdk}
 
 
-def test_the_drift_job_delivery_updates_is_the_one_the_program_declares(plan: Plan) -> None:
+@pytest.mark.parametrize("job", ["drift-job", "batch"])
+def test_the_cron_jobs_delivery_updates_are_the_ones_the_program_declares(
+    plan: Plan, job: str
+) -> None:
     set_image = (PROJECT / "delivery" / "record-release.sh").read_text()
     rollout_name = delivery_settings()["ROLLOUT_NAME"]
     [cron_job] = [
-        job
-        for job in plan.kubernetes("CronJob")
-        if job["metadata"]["name"] == f"{rollout_name}-drift-job"
+        declared
+        for declared in plan.kubernetes("CronJob")
+        if declared["metadata"]["name"] == f"{rollout_name}-{job}"
     ]
     [container] = cron_job["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]
 
-    assert '"cronjob/${ROLLOUT_NAME}-drift-job"' in set_image
+    assert f'"cronjob/${{ROLLOUT_NAME}}-{job}"' in set_image
     assert f'"{container["name"]}=' in set_image

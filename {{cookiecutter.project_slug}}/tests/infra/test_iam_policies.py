@@ -74,6 +74,7 @@ def test_pod_identity_roles_trust_only_the_pod_identity_service(plan: Plan) -> N
         "secrets-reader",
         "load-balancer-controller-controller",
         "argo-rollouts-controller",
+        "batch-job",
     }
     for association in associations:
         trust = json.loads(plan.one("aws:iam/role:Role", association["name"])["assumeRolePolicy"])
@@ -83,5 +84,5 @@ def test_pod_identity_roles_trust_only_the_pod_identity_service(plan: Plan) -> N
 
 def test_every_kms_key_rotates(plan: Plan) -> None:
     keys = plan.all("aws:kms/key:Key")
-    assert len(keys) == 4
+    assert len(keys) == 5
     assert all(key["inputs"]["enableKeyRotation"] for key in keys)

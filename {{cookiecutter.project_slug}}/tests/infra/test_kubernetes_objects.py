@@ -71,6 +71,8 @@ def test_plan_writes_every_kubernetes_object_as_yaml(plan: Plan) -> None:
     service += ["NetworkPolicy"] * 3 + ["Service", "CronJob", "CronJob"]
     # The hourly drift job and who it may talk to.
     service += ["CronJob", "NetworkPolicy"]
+    # The batch job: its account (Pod Identity binds its role), template and network.
+    service += ["ServiceAccount", "CronJob", "NetworkPolicy"]
     analysis = ["ConfigMap", "AnalysisTemplate", "AnalysisTemplate", "PodDisruptionBudget"]
     assert kinds == sorted([*platform, *service, *analysis])
 

@@ -176,6 +176,13 @@ def test_prod_gets_a_nat_per_zone_and_on_demand_nodes_only() -> None:
             {"serviceReplicas": {"min": 1, "max": 4}},
             "serviceReplicas: min 1, max 4 must satisfy 2 <= min <= max",
         ),
+        (
+            ClusterLayerConfig,
+            {"batch": {"shards": 2, "parallelism": 3}},
+            "batch: parallelism 3 is more than the 2 shards",
+        ),
+        (ClusterLayerConfig, {"batch": {"schedule": "daily"}}, "batch.schedule: 'daily':"),
+        (ClusterLayerConfig, {"batch": {"shards": 0}}, "batch.shards: 0:"),
         (BootstrapConfig, {"githubRepository": "a/b"}, "githubRepository: 'a/b':"),
         (
             BootstrapConfig,

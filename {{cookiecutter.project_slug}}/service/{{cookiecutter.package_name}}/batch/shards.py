@@ -31,6 +31,8 @@ from .scoring import Scorer, peak_memory_mib, score_file
 from .tables import InputError, InputTable, is_scorable, locate, without_format
 
 MANIFESTS = "_manifests"
+# An input file that is not a table: no retry can fix it (the Job fails the index at once).
+UNREADABLE_INPUT = 2
 REJECTS = "_rejects"
 
 
@@ -92,18 +94,21 @@ def list_shards(input_prefix: str, output_prefix: str) -> list[Shard]:
     ]
 
 
-def read_manifest(shard: Shard) -> dict[str, object] | None:
-    filesystem, path = locate(shard.manifest_uri)
-    try:
-        with filesystem.open_input_stream(path) as stream:
-            return json.loads(stream.read())
-    except (FileNotFoundError, json.JSONDecodeError):
-        return None
-
-
-def is_complete(shard: Shard) -> bool:
-    manifest = read_manifest(shard)
-    return manifest is not None and manifest.get("input") == shard.source()
+def completed(output_prefix: str) -> dict[str, dict[str, object]]:
+    """The manifests under the output prefix, by shard name: one listing, and a read of
+    each manifest found (a missing object is never asked for: without s3:ListBucket on
+    its key, S3 would answer 403, not 404)."""
+    prefix = f"{with_slash(output_prefix)}{MANIFESTS}/"
+    filesystem, base = locate(prefix)
+    found = filesystem.get_file_info(
+        pyarrow.fs.FileSelector(base, recursive=True, allow_not_found=True)
+    )
+    manifests = {}
+    for info in found:
+        if info.is_file and info.path.endswith(".json"):
+            with filesystem.open_input_stream(info.path) as stream:
+                manifests[info.path[len(base) : -len(".json")]] = json.loads(stream.read())
+    return manifests
 
 
 def score_shard(scorer: Scorer, shard: Shard, batch_rows: int, id_column: str | None) -> dict:
@@ -134,7 +139,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--index (or JOB_COMPLETION_INDEX) must be in 0..{arguments.count - 1}")
 
     shards = list_shards(arguments.input, arguments.output)[arguments.index :: arguments.count]
-    pending = [shard for shard in shards if not is_complete(shard)]
+    done = completed(arguments.output)
+    pending = [shard for shard in shards if done.get(shard.name, {}).get("input") != shard.source()]
     print(
         f"Index {arguments.index} of {arguments.count}: {len(shards)} shards, "
         f"{len(shards) - len(pending)} already complete",
@@ -153,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({**manifest, "peak_memory_mib": round(peak_memory_mib())}), flush=True)
     if unreadable:
         print(f"{len(unreadable)} files could not be scored: {', '.join(unreadable)}")
-        return 2
+        return UNREADABLE_INPUT
     return 0
 
 

@@ -32,9 +32,17 @@ class InputError(ValueError):
 
 def locate(uri: str) -> tuple[pyarrow.fs.FileSystem, str]:
     """The file system and path of a local path or an s3:// address."""
-    if uri.startswith("s3://"):
+    if not uri.startswith("s3://"):
+        return pyarrow.fs.LocalFileSystem(), os.path.abspath(uri)
+    region = os.environ.get("AWS_REGION")
+    if region is None:
+        # Arrow asks S3 where the bucket is (HeadBucket), which needs s3:ListBucket.
         return pyarrow.fs.FileSystem.from_uri(uri)
-    return pyarrow.fs.LocalFileSystem(), os.path.abspath(uri)
+    # In the cluster the region is given, and the job's role may list two prefixes only.
+    # (Given arguments, Arrow no longer reads the endpoint from the environment itself.)
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+    filesystem = pyarrow.fs.S3FileSystem(region=region, endpoint_override=endpoint)
+    return filesystem, uri.removeprefix("s3://")
 
 
 def is_scorable(path: str) -> bool:
@@ -70,7 +78,9 @@ class InputTable:
         columns = [*FEATURE_NAMES, *([id_column] if id_column else [])]
         try:
             if lower.endswith(PARQUET_SUFFIXES):
-                parquet = pq.ParquetFile(filesystem.open_input_file(path))
+                # Without pre-buffering: with it, Arrow reads ahead without bound, and memory
+                # grew with the file (437 MiB more for 10 million rows, 87 for 1 million).
+                parquet = pq.ParquetFile(filesystem.open_input_file(path), pre_buffer=False)
                 check_columns(uri, parquet.schema_arrow, columns)
                 batches = parquet.iter_batches(batch_size=batch_rows, columns=columns)
                 schema = parquet.schema_arrow
