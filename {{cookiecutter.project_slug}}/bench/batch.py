@@ -79,13 +79,14 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["BENTOML_DO_NOT_TRACK"] = "true"
         import joblib
 
-        from bench.model_files import prepare
         from {{ cookiecutter.package_name }}.batch.arguments import BATCH_ROWS
         from {{ cookiecutter.package_name }}.batch.scoring import Scorer, score_file
         from {{ cookiecutter.package_name }}.batch.tables import InputTable
         from {{ cookiecutter.package_name }}.features import FEATURE_NAMES
         from {{ cookiecutter.package_name }}.model.dataset import load_dataset
         from {{ cookiecutter.package_name }}.model_store import MODEL_NAME
+
+        from bench.model_files import prepare
 
         files = prepare(directory)
         pipeline = joblib.load(files.sklearn_path)
