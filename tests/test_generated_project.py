@@ -12,7 +12,8 @@ import pytest
 from tests.conftest import PYTHON_VERSIONS, bake
 
 MAKE_TEST_TIMEOUT_SECONDS = 900
-# A breast-cancer classifier's model folder: five features, two classes.
+# A breast-cancer classifier's model folder: six features (floats, an integer, a category),
+# two classes.
 ANOTHER_MODEL = Path(__file__).parent / "another_model"
 
 

@@ -13,7 +13,7 @@ import joblib
 from fastapi import FastAPI
 from pydantic import BaseModel
 
-from {{ cookiecutter.package_name }}.features import FEATURE_NAMES
+from {{ cookiecutter.package_name }}.features import model_columns, to_array
 from {{ cookiecutter.package_name }}.model.record import Record
 
 model = joblib.load(os.environ["BENCH_SKLEARN_MODEL"])
@@ -32,5 +32,5 @@ async def readyz() -> dict[str, str]:
 
 @app.post("/predict")
 async def predict(request: PredictRequest) -> dict[str, list[str]]:
-    rows = [[getattr(record, name) for name in FEATURE_NAMES] for record in request.records]
+    rows = model_columns(to_array(request.records))
     return {"labels": [class_names[label] for label in model.predict(rows)]}

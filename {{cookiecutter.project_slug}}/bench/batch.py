@@ -31,17 +31,20 @@ GOAL_MEMORY_GROWTH = 0.10
 PER_ROW_SAMPLE = 2_000
 
 
-def write_input(path: Path, rows: int, features: np.ndarray, names: tuple[str, ...]) -> None:
-    """`rows` rows drawn from the held-out set, a little jittered, in row groups of 128Ki."""
+def write_input(path: Path, rows: int, held_out: np.ndarray) -> None:
+    """`rows` rows drawn from the held-out set (its float32 array, features.py), floats a
+    little jittered, each feature typed as a file holds it, in row groups of 128Ki."""
+    from {{ cookiecutter.package_name }}.features import FEATURES, to_columns
+
     rng = np.random.default_rng(7)
-    with pq.ParquetWriter(path, pa.schema([(name, pa.float64()) for name in names])) as writer:
+    floats = [feature.name for feature in FEATURES if feature.kind == "number"]
+    with pq.ParquetWriter(path, pa.table(to_columns(held_out[:1])).schema) as writer:
         for start in range(0, rows, 131_072):
-            count = min(131_072, rows - start)
-            picked = features[rng.integers(0, len(features), count)]
-            picked = picked * rng.uniform(0.98, 1.02, picked.shape)
-            writer.write_table(
-                pa.table({name: picked[:, index] for index, name in enumerate(names)})
-            )
+            picked = held_out[rng.integers(0, len(held_out), min(131_072, rows - start))]
+            columns = to_columns(picked)
+            for name in floats:
+                columns[name] = columns[name] * rng.uniform(0.98, 1.02, len(picked))
+            writer.write_table(pa.table(columns))
 
 
 def peak_memory_of_a_run(source: Path, output: Path, environment: dict[str, str]) -> dict:
@@ -80,9 +83,10 @@ def main(argv: list[str] | None = None) -> int:
         import joblib
 
         from {{ cookiecutter.package_name }}.batch.arguments import BATCH_ROWS
+        from {{ cookiecutter.package_name }}.batch.columns import check
         from {{ cookiecutter.package_name }}.batch.scoring import Scorer, score_file
         from {{ cookiecutter.package_name }}.batch.tables import InputTable
-        from {{ cookiecutter.package_name }}.features import FEATURE_NAMES
+        from {{ cookiecutter.package_name }}.features import FEATURE_NAMES, model_columns
         from {{ cookiecutter.package_name }}.model.dataset import load_dataset
         from {{ cookiecutter.package_name }}.model_store import MODEL_NAME
 
@@ -91,9 +95,9 @@ def main(argv: list[str] | None = None) -> int:
         files = prepare(directory)
         pipeline = joblib.load(files.sklearn_path)
         small, large = directory / "1x.parquet", directory / "10x.parquet"
-        held_out = load_dataset().features_test.astype(np.float64)
-        write_input(small, options.rows, held_out, FEATURE_NAMES)
-        write_input(large, options.rows * 10, held_out, FEATURE_NAMES)
+        held_out = load_dataset().features_test
+        write_input(small, options.rows, held_out)
+        write_input(large, options.rows * 10, held_out)
 
         arguments = argparse.Namespace(
             model_tag=f"{MODEL_NAME}:latest", model_store=None, threads=1, id_column=None
@@ -103,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         job = score_file(scorer, source, str(directory / "out.parquet"), str(directory / "r.jsonl"))
 
         batches = [
-            np.column_stack([batch.column(name).to_numpy() for name in FEATURE_NAMES])
+            model_columns(check(batch, from_text=False).features)
             for batch in InputTable.open(str(small), BATCH_ROWS, None).batches
         ]
         started = time.perf_counter()

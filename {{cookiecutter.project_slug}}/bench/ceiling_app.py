@@ -9,10 +9,9 @@ import json
 import os
 from pathlib import Path
 
-import numpy as np
 import onnxruntime
 
-from {{ cookiecutter.package_name }}.features import FEATURE_NAMES
+from {{ cookiecutter.package_name }}.features import FEATURE_NAMES, model_inputs, to_matrix
 from {{ cookiecutter.package_name }}.middleware.direct_api import read_body
 
 options = onnxruntime.SessionOptions()
@@ -32,8 +31,8 @@ async def app(scope, receive, send) -> None:
     answer: object = {"status": "ready"}
     if scope["path"] == "/predict":
         records = json.loads(body)["records"]
-        features = np.array([[record[name] for name in FEATURE_NAMES] for record in records])
-        labels, probabilities = session.run(None, {"features": features.astype(np.float32)})
+        features = to_matrix({name: [record[name] for record in records] for name in FEATURE_NAMES})
+        labels, probabilities = session.run(None, model_inputs(features))
         answer = {
             "predictions": [
                 {

@@ -29,7 +29,7 @@ def prepare(directory: Path) -> ModelFiles:
     """Train once and write every form. bentoml reads BENTOML_HOME at import, so the
     caller sets it to `directory / "bentoml"` before this module is imported."""
     dataset = load_dataset()
-    pipeline = training.build_pipeline().fit(dataset.features_train, dataset.labels_train)
+    pipeline = training.fit(dataset)
     metrics = training.evaluate(pipeline, dataset)
     saved = training.store(pipeline, dataset, metrics, labels={"dataset": "benchmark"})
     # Read back from the store: the model's path while it was being saved was temporary.

@@ -22,14 +22,11 @@ def prepare_model(scratch: Path) -> "ModelFiles":  # noqa: F821
 
 def write_bodies(directory: Path) -> dict[str, tuple[Path, int]]:
     """The request bodies every server gets: held-out rows of the training data."""
-    from {{ cookiecutter.package_name }}.features import FEATURE_NAMES
+    from {{ cookiecutter.package_name }}.features import as_values
     from {{ cookiecutter.package_name }}.model.dataset import load_dataset
 
     rows = load_dataset().features_test.tolist()
-    records = [
-        dict(zip(FEATURE_NAMES, map(float, rows[index % len(rows)]), strict=True))
-        for index in range(BATCH_SIZE)
-    ]
+    records = [as_values(rows[index % len(rows)]) for index in range(BATCH_SIZE)]
     bodies = {}
     for scenario, count in ((SINGLE, 1), (BATCH, BATCH_SIZE)):
         path = directory / f"{scenario}.json"

@@ -16,15 +16,40 @@ MAX_BATCH = 50
 @dataclass(frozen=True)
 class Feature:
     name: str
-    example: float
-    lower: float  # exclusive
-    upper: float  # inclusive
+    example: float | int | str
+    lower: float = -math.inf  # exclusive
+    upper: float = math.inf  # inclusive
+    integer: bool = False
+    categories: tuple[str, ...] = ()  # a category: the values it may take
 
-    def draw(self, rng: random.Random) -> float:
-        """Two decimals, like a measurement, and always inside the bounds."""
+    @classmethod
+    def of(cls, name: str, field: dict[str, Any]) -> "Feature":
+        if "enum" in field:
+            return cls(name, field["examples"][0], categories=tuple(field["enum"]))
+        return cls(
+            name=name,
+            example=float(field["examples"][0]),
+            lower=float(field.get("exclusiveMinimum", field.get("minimum", -math.inf))),
+            upper=float(field.get("maximum", math.inf)),
+            integer=field.get("type") == "integer",
+        )
+
+    def draw(self, rng: random.Random) -> float | int | str:
+        """One of the categories; or a number with two decimals, like a measurement (whole,
+        for an integer), always inside the bounds."""
+        if self.categories:
+            return rng.choice(self.categories)
         value = round(rng.gauss(self.example, abs(self.example) * SPREAD), 2)
         smallest = round(self.lower + 0.01, 2) if math.isfinite(self.lower) else value
-        return min(max(value, smallest), self.upper)
+        value = min(max(value, smallest), self.upper)
+        return math.ceil(value) if self.integer else value
+
+    def out_of_range(self) -> float | str:
+        return "none of these" if self.categories else self.upper * 10
+
+    def wrong_type(self, value: object) -> object:
+        """A string where a number belongs, a number where a category's text belongs."""
+        return 1 if self.categories else str(value)
 
 
 @dataclass(frozen=True)
@@ -33,7 +58,7 @@ class RequestSchema:
     max_batch_size: int
     # Real records to send instead of drawn ones (e.g. the training data, so the logged
     # traffic looks like it to the drift job); empty: draw around the examples.
-    samples: tuple[dict[str, float], ...] = ()
+    samples: tuple[dict[str, Any], ...] = ()
 
     @classmethod
     def from_openapi(cls, document: dict[str, Any]) -> "RequestSchema":
@@ -41,15 +66,7 @@ class RequestSchema:
             "schema"
         ]
         record = document["components"]["schemas"]["Record"]
-        features = tuple(
-            Feature(
-                name=name,
-                example=float(field["examples"][0]),
-                lower=float(field.get("exclusiveMinimum", field.get("minimum", -math.inf))),
-                upper=float(field.get("maximum", math.inf)),
-            )
-            for name, field in record["properties"].items()
-        )
+        features = tuple(Feature.of(name, field) for name, field in record["properties"].items())
         return cls(features, int(body["properties"]["records"]["maxItems"]))
 
     def with_samples(self, lines: list[str]) -> "RequestSchema":
@@ -61,7 +78,7 @@ class RequestSchema:
                 raise ValueError(f"sample record {sample} must have exactly the fields {names}")
         return RequestSchema(self.features, self.max_batch_size, samples)
 
-    def record(self, rng: random.Random) -> dict[str, float]:
+    def record(self, rng: random.Random) -> dict[str, float | int | str]:
         if self.samples:
             return dict(rng.choice(self.samples))
         return {feature.name: feature.draw(rng) for feature in self.features}
@@ -79,8 +96,11 @@ class RequestSchema:
                 "missing feature",
                 {"records": [{k: v for k, v in record.items() if k != feature.name}]},
             ),
-            ("out of range", {"records": [{**record, feature.name: feature.upper * 10}]}),
-            ("string value", {"records": [{**record, feature.name: str(record[feature.name])}]}),
+            ("out of range", {"records": [{**record, feature.name: feature.out_of_range()}]}),
+            (
+                "wrong type",
+                {"records": [{**record, feature.name: feature.wrong_type(record[feature.name])}]},
+            ),
             ("unknown field", {"records": [{**record, "unexpected": 1.0}]}),
             ("empty batch", {"records": []}),
             ("oversized batch", {"records": [record] * (self.max_batch_size + 1)}),

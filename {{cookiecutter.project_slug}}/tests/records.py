@@ -5,16 +5,17 @@ import json
 import math
 from typing import Any
 
-from {{ cookiecutter.package_name }}.features import (
-    EXAMPLE_RECORD,
-    FEATURE_NAMES,
-)
+from {{ cookiecutter.package_name }}.features import EXAMPLE_RECORD, FEATURES, as_values
+from {{ cookiecutter.package_name }}.model.dataset import load_dataset
 from {{ cookiecutter.package_name }}.model.record import Record
 
+from tests.server_settings import MAX_BATCH_SIZE, MAX_BODY_BYTES
+
 EXAMPLE: dict[str, Any] = EXAMPLE_RECORD.model_dump()
-# The features the tests spoil; any would do, two of them show that the service names
-# the one that is wrong.
-FIRST, LAST = FEATURE_NAMES[0], FEATURE_NAMES[-1]
+# The features the tests spoil with numbers: floats (any would do; two of them show that
+# the service names the one that is wrong).
+FLOATS = [feature.name for feature in FEATURES if feature.kind == "number"]
+FIRST, LAST = FLOATS[0], FLOATS[-1]
 
 # Wrong whatever the bounds: not a finite JSON number.
 NOT_A_NUMBER: dict[str, object] = {
@@ -57,3 +58,21 @@ def with_value(name: str, literal: str) -> str:
     return json.dumps({"records": [{**EXAMPLE, name: placeholder}]}).replace(
         json.dumps(placeholder), literal
     )
+
+
+def held_out_records() -> list[dict[str, Any]]:
+    features = load_dataset().features_test
+    return [as_values(row) for row in features]
+
+
+def within_the_limits(records: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """The records in request-sized batches: at most the batch size, well under the body
+    limit, whatever the model's number of features and of held-out rows."""
+    batches: list[list[dict[str, Any]]] = [[]]
+    for record in records:
+        batch = batches[-1]
+        full = len(json.dumps({"records": [*batch, record]})) > MAX_BODY_BYTES // 2
+        if batch and (len(batch) == MAX_BATCH_SIZE or full):
+            batches.append(batch := [])
+        batch.append(record)
+    return batches

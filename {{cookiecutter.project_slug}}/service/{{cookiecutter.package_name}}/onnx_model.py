@@ -5,9 +5,10 @@ from pathlib import Path
 import numpy as np
 import onnxruntime
 
-# The graph's input is named by `training.export_to_onnx`; the outputs are the names
-# skl2onnx gives a classifier exported without ZipMap (probabilities as one tensor).
-INPUT_NAME = "features"
+from .features import model_inputs
+
+# The graph's inputs are features.py's; the outputs are the names skl2onnx gives a
+# classifier exported without ZipMap (probabilities as one tensor).
 LABEL_OUTPUT = "label"
 PROBABILITIES_OUTPUT = "probabilities"
 
@@ -27,14 +28,14 @@ class OnnxClassifier:
         self.class_names = class_names
 
     def predict(self, features: np.ndarray) -> tuple[list[str], np.ndarray]:
-        """Return the predicted class name per row and the (rows, classes) probabilities."""
+        """Return the predicted class name per row of the features array (features.py) and
+        the (rows, classes) probabilities."""
         label_indices, probabilities = self.run(features)
         return [self.class_names[index] for index in label_indices.tolist()], probabilities
 
     def run(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return the predicted class index per row and the (rows, classes) probabilities."""
         label_indices, probabilities = self.session.run(
-            [LABEL_OUTPUT, PROBABILITIES_OUTPUT],
-            {INPUT_NAME: features.astype(np.float32, copy=False)},
+            [LABEL_OUTPUT, PROBABILITIES_OUTPUT], model_inputs(features)
         )
         return label_indices, probabilities

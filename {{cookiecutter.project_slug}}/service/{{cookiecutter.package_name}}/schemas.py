@@ -7,6 +7,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from .features import EXAMPLE_RECORD
 from .model.record import Record
+from .record_base import whole_float_as_int
 from .settings import ServiceSettings
 
 LIMITS = ServiceSettings.from_environment()
@@ -35,10 +36,6 @@ class PredictResponse(BaseModel):
     predictions: list[Prediction]
 
 
-def is_whole_float(value: object) -> bool:
-    return isinstance(value, float) and value.is_integer()
-
-
 class TrueLabel(BaseModel):
     """The class a record turned out to be, for a prediction the service made earlier."""
 
@@ -62,7 +59,7 @@ class TrueLabel(BaseModel):
         ),
         # JSON Schema's integers include 26.0; strict pydantic would refuse it. After the
         # bounds, so that the document states them.
-        BeforeValidator(lambda value: int(value) if is_whole_float(value) else value),
+        BeforeValidator(whole_float_as_int),
     ] = 0
     # One of the model's classes: the served document lists them (openapi_document.py),
     # and the service refuses any other, naming the ones it knows.

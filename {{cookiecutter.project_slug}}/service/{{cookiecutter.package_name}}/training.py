@@ -11,37 +11,59 @@ import sys
 
 import bentoml
 from skl2onnx import to_onnx
-from skl2onnx.common.data_types import FloatTensorType
+from skl2onnx.common.data_types import FloatTensorType, StringTensorType
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.pipeline import Pipeline
 
-from .features import FEATURE_NAMES
+from .features import (
+    CATEGORICAL_FEATURES,
+    CATEGORIES_INPUT,
+    FEATURE_NAMES,
+    NUMBERS_INPUT,
+    NUMERIC_FEATURES,
+    model_columns,
+)
 from .model.dataset import load_dataset
 from .model.pipeline import build_pipeline
 from .model.record import Record
 from .model_card import MODEL_CARD
 from .model_store import save_model
 from .monitoring.reference_profile import build_reference_profile
-from .onnx_model import INPUT_NAME
 from .training_data import SEED, Dataset
 
 ONNX_OPSET = 17
 RECORDED_LIBRARIES = ("scikit-learn", "skl2onnx", "onnx", "onnxruntime", "numpy", "bentoml")
 
 
+def fit(dataset: Dataset) -> Pipeline:
+    """The model's pipeline, fitted on the training split's model columns."""
+    return build_pipeline().fit(model_columns(dataset.features_train), dataset.labels_train)
+
+
 def evaluate(pipeline: Pipeline, dataset: Dataset) -> dict[str, float]:
-    predicted = pipeline.predict(dataset.features_test)
+    predicted = pipeline.predict(model_columns(dataset.features_test))
     return {
         "accuracy": round(float(accuracy_score(dataset.labels_test, predicted)), 4),
         "macro_f1": round(float(f1_score(dataset.labels_test, predicted, average="macro")), 4),
     }
 
 
+def onnx_inputs() -> list[tuple[str, object]]:
+    """The numbers as one float tensor, the categories (if any) as one of strings, in the
+    model columns' order (features.py)."""
+    inputs: list[tuple[str, object]] = []
+    if NUMERIC_FEATURES:
+        inputs.append((NUMBERS_INPUT, FloatTensorType([None, len(NUMERIC_FEATURES)])))
+    if CATEGORICAL_FEATURES:
+        inputs.append((CATEGORIES_INPUT, StringTensorType([None, len(CATEGORICAL_FEATURES)])))
+    return inputs
+
+
 def export_to_onnx(pipeline: Pipeline) -> bytes:
     """Export without ZipMap, so probabilities come out as one float tensor (fast to read)."""
     onnx_model = to_onnx(
         pipeline,
-        initial_types=[(INPUT_NAME, FloatTensorType([None, len(FEATURE_NAMES)]))],
+        initial_types=onnx_inputs(),
         options={"zipmap": False},
         target_opset=ONNX_OPSET,
     )
@@ -49,14 +71,15 @@ def export_to_onnx(pipeline: Pipeline) -> bytes:
 
 
 def describe_features() -> list[dict[str, object]]:
-    """Feature names, types and the bounds each declares, straight from the request schema."""
+    """Feature names, types and what each declares (bounds, categories), straight from the
+    request schema."""
     schema = Record.model_json_schema()["properties"]
-    bounds = ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum")
+    declared = ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum", "enum")
     return [
         {
             "name": name,
             "type": schema[name]["type"],
-            **{bound: schema[name][bound] for bound in bounds if bound in schema[name]},
+            **{keyword: schema[name][keyword] for keyword in declared if keyword in schema[name]},
         }
         for name in FEATURE_NAMES
     ]
@@ -83,7 +106,7 @@ def store(
     pipeline: Pipeline, dataset: Dataset, metrics: dict[str, float], labels: dict[str, str]
 ) -> bentoml.Model:
     """Export a fitted pipeline, profile the data it learned from, and store both."""
-    probabilities = pipeline.predict_proba(dataset.features_train)
+    probabilities = pipeline.predict_proba(model_columns(dataset.features_train))
     reference = build_reference_profile(
         dataset.features_train,
         [dataset.class_names[index] for index in probabilities.argmax(axis=1)],
@@ -99,7 +122,7 @@ def store(
 
 def main() -> int:
     dataset = load_dataset()
-    pipeline = build_pipeline().fit(dataset.features_train, dataset.labels_train)
+    pipeline = fit(dataset)
     metrics = evaluate(pipeline, dataset)
     if metrics["accuracy"] < MODEL_CARD.min_accuracy:
         print(

@@ -6,7 +6,11 @@ import bentoml
 import httpx
 import pytest
 
-from {{ cookiecutter.package_name }}.features import FEATURE_NAMES
+from {{ cookiecutter.package_name }}.features import (
+    CATEGORICAL_FEATURES,
+    FEATURE_NAMES,
+    FEATURES,
+)
 from {{ cookiecutter.package_name }}.model.dataset import load_dataset
 from {{ cookiecutter.package_name }}.model_store import (
     class_names,
@@ -16,29 +20,19 @@ from {{ cookiecutter.package_name }}.onnx_model import OnnxClassifier
 
 from harness.local_service import LocalService
 from tests.records import EXAMPLE as VALID
-from tests.records import FIRST, LAST, declared, out_of_bounds, with_value
+from tests.records import (
+    FIRST,
+    LAST,
+    declared,
+    held_out_records,
+    out_of_bounds,
+    with_value,
+    within_the_limits,
+)
 from tests.server_settings import API_KEY, MAX_BATCH_SIZE, MAX_BODY_BYTES, OTHER_CLIENT_API_KEY
 
 # Past one of the bounds LAST declares (null, also refused, when it declares none).
 OUT_OF_BOUNDS = next(iter(out_of_bounds(LAST).values()), None)
-
-
-def held_out_records() -> list[dict[str, float]]:
-    features = load_dataset().features_test
-    return [dict(zip(FEATURE_NAMES, map(float, row), strict=True)) for row in features]
-
-
-def within_the_limits(records: list[dict[str, float]]) -> list[list[dict[str, float]]]:
-    """The records in request-sized batches: at most the batch size, well under the body
-    limit, whatever the model's number of features and of held-out rows."""
-    batches: list[list[dict[str, float]]] = [[]]
-    for record in records:
-        batch = batches[-1]
-        full = len(json.dumps({"records": [*batch, record]})) > MAX_BODY_BYTES // 2
-        if batch and (len(batch) == MAX_BATCH_SIZE or full):
-            batches.append(batch := [])
-        batch.append(record)
-    return batches
 
 
 def test_predictions_match_the_stored_model_in_request_order(
@@ -92,6 +86,21 @@ def test_invalid_body_is_400_naming_the_field(
     response = client.post("/predict", json=body)
     assert response.status_code == 400
     assert field in [problem["loc"] for problem in response.json()["detail"]]
+
+
+@pytest.mark.skipif(not CATEGORICAL_FEATURES, reason="the model has no categorical feature")
+def test_an_unknown_category_is_400_naming_the_field_and_the_values_it_may_take(
+    client: httpx.Client,
+) -> None:
+    [feature] = [feature for feature in FEATURES if feature.name == CATEGORICAL_FEATURES[0]]
+    body = {"records": [VALID, {**VALID, feature.name: "none of these"}]}
+
+    response = client.post("/predict", json=body)
+
+    assert response.status_code == 400
+    [problem] = response.json()["detail"]
+    assert problem["loc"] == ["records", 1, feature.name]
+    assert all(repr(value) in problem["msg"] for value in feature.categories)
 
 
 @pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity"])

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from {{ cookiecutter.package_name }} import training
-from {{ cookiecutter.package_name }}.features import FEATURE_NAMES
+from {{ cookiecutter.package_name }}.features import FEATURE_NAMES, model_columns
 from {{ cookiecutter.package_name }}.model.dataset import load_dataset
 from {{ cookiecutter.package_name }}.model.record import Record
 from {{ cookiecutter.package_name }}.model_card import MODEL_CARD
@@ -28,7 +28,8 @@ def test_dataset_has_a_column_per_feature_and_every_class_in_both_splits() -> No
 
 def test_onnx_model_agrees_with_scikit_learn_on_the_held_out_set(tmp_path) -> None:
     dataset = load_dataset()
-    pipeline = training.build_pipeline().fit(dataset.features_train, dataset.labels_train)
+    pipeline = training.fit(dataset)
+    test_columns = model_columns(dataset.features_test)
     model_file = tmp_path / "model.onnx"
     model_file.write_bytes(training.export_to_onnx(pipeline))
 
@@ -36,12 +37,10 @@ def test_onnx_model_agrees_with_scikit_learn_on_the_held_out_set(tmp_path) -> No
         dataset.features_test
     )
 
-    expected_labels = [
-        dataset.class_names[index] for index in pipeline.predict(dataset.features_test)
-    ]
+    expected_labels = [dataset.class_names[index] for index in pipeline.predict(test_columns)]
     assert labels == expected_labels
     np.testing.assert_allclose(
-        probabilities, pipeline.predict_proba(dataset.features_test), rtol=1e-4, atol=1e-5
+        probabilities, pipeline.predict_proba(test_columns), rtol=1e-4, atol=1e-5
     )
 
 

@@ -21,6 +21,7 @@ from typing import Any, Self
 
 import numpy as np
 
+from ..features import CATEGORICAL_FEATURES
 from .statistics import (
     chi_square_p_value,
     jensen_shannon_distance,
@@ -132,6 +133,13 @@ def number_drift(column: str, reference: np.ndarray, current: np.ndarray) -> Col
     )
 
 
+def column_drift(column: str, reference: np.ndarray, current: np.ndarray) -> ColumnDrift:
+    """A categorical feature's codes are categories, whatever their number."""
+    if column in CATEGORICAL_FEATURES:
+        return category_drift(column, reference.tolist(), current.tolist())
+    return number_drift(column, reference, current)
+
+
 def compare(
     reference: Traffic,
     current: Traffic,
@@ -142,7 +150,7 @@ def compare(
     if len(current) < min_rows:
         return DriftResult("not enough data", len(current), len(reference), min_rows)
     features = [
-        number_drift(name, reference.features[:, index], current.features[:, index])
+        column_drift(name, reference.features[:, index], current.features[:, index])
         for index, name in enumerate(feature_names)
     ]
     predictions = [

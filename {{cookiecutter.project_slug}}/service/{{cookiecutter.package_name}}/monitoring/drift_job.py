@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         profile["features"], profile["labels"], profile["confidence"], FEATURE_NAMES
     )
     since = datetime.now(UTC) - timedelta(hours=arguments.window_hours)
-    window = read_window(arguments.log_dir, since, FEATURE_NAMES, MAX_ROWS)
+    window = read_window(arguments.log_dir, since, MAX_ROWS)
     current = Traffic.of(window.features, window.labels, window.confidence, FEATURE_NAMES)
 
     arguments.output.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,11 @@ from html import escape
 
 import numpy as np
 
+from ..features import FEATURES
 from .drift import ColumnDrift, DriftResult, Traffic
+
+# Each categorical feature's values, in code order.
+CATEGORIES = {feature.name: feature.categories for feature in FEATURES if feature.categories}
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 STYLE = (
@@ -50,6 +54,27 @@ def distribution_rows(
     ]
 
 
+def proportion_rows(
+    name: str, reference: np.ndarray, current: np.ndarray, drifted: bool
+) -> list[tuple[list[str], bool]]:
+    """A category's share of each of its values (held as codes)."""
+    count = len(CATEGORIES[name])
+    return [
+        (
+            [
+                f"{name} ({source})",
+                *(
+                    f"{share:.1%}"
+                    for share in np.bincount(codes.astype(int), minlength=count)
+                    / max(len(codes), 1)
+                ),
+            ],
+            drifted,
+        )
+        for source, codes in (("reference", reference), ("window", current))
+    ]
+
+
 def render(
     result: DriftResult,
     reference: Traffic,
@@ -62,16 +87,25 @@ def render(
         [test_row(column) for column in [*result.features, *result.predictions]],
     )
     drifted = set(result.drifted_features)
+    numbers = [(index, name) for index, name in enumerate(feature_names) if name not in CATEGORIES]
     distributions = table(
         ["feature", "mean", *(f"p{round(q * 100)}" for q in QUANTILES)],
         [
             row
-            for index, name in enumerate(feature_names)
+            for index, name in numbers
             for row in distribution_rows(
                 name, reference.features[:, index], current.features[:, index], name in drifted
             )
         ],
     )
+    for index, name in enumerate(feature_names):
+        if name in CATEGORIES:
+            distributions += table(
+                [name, *CATEGORIES[name]],
+                proportion_rows(
+                    name, reference.features[:, index], current.features[:, index], name in drifted
+                ),
+            )
     return (
         f"<!doctype html><html lang=en><meta charset=utf-8>"
         f"<title>Drift: {escape(result.verdict)}</title><style>{STYLE}</style>"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..features import FEATURE_NAMES
+from ..features import NUMERIC_FEATURES, as_values
 from ..model.dataset import load_dataset
 
 
@@ -20,10 +20,10 @@ def parse_shift(text: str | None) -> tuple[str, float] | None:
     if not text:
         return None
     name, _, amount = text.partition("=")
-    if name not in FEATURE_NAMES or not amount:
+    if name not in NUMERIC_FEATURES or not amount:
         raise SystemExit(
-            f"SHIFT={text!r}: expected <feature>=<amount>, with a feature among "
-            f"{', '.join(FEATURE_NAMES)}; e.g. SHIFT={FEATURE_NAMES[0]}=2"
+            f"SHIFT={text!r}: expected <feature>=<amount>, with a numeric feature among "
+            f"{', '.join(NUMERIC_FEATURES)}; e.g. SHIFT={NUMERIC_FEATURES[0]}=2"
         )
     return name, float(amount)
 
@@ -39,11 +39,13 @@ def main(argv: list[str] | None = None) -> int:
     arguments.output.parent.mkdir(parents=True, exist_ok=True)
     with arguments.output.open("w") as output:
         for row in rows.tolist():
-            record = {
-                name: float(f"{value:.7g}") for name, value in zip(FEATURE_NAMES, row, strict=True)
-            }
+            record = as_values(row)
             if shift:
-                record[shift[0]] = round(record[shift[0]] + shift[1], 4)
+                name, amount = shift
+                shifted = record[name] + amount
+                record[name] = (
+                    round(shifted) if isinstance(record[name], int) else round(shifted, 4)
+                )
             output.write(json.dumps(record) + "\n")
     print(
         f"Wrote {len(rows)} records to {arguments.output}"

@@ -27,6 +27,7 @@ from typing import Annotated, TextIO
 import numpy as np
 from pydantic import Field
 
+from ..features import as_values
 from ..json_logging import REQUEST_ID
 from ..settings import EnvironmentSettings
 
@@ -83,13 +84,11 @@ class PredictionLog:
     def __init__(
         self,
         settings: PredictionLogSettings,
-        feature_names: tuple[str, ...],
         class_names: tuple[str, ...],
         on_batch: Callable[[Batch], None] = lambda batch: None,
         on_drop: Callable[[], None] = lambda: None,
     ) -> None:
         self.settings = settings
-        self.feature_names = feature_names
         self.class_names = class_names
         self.on_batch = on_batch
         self.on_drop = on_drop
@@ -164,8 +163,6 @@ class PredictionLog:
         for record, (row, label, probabilities) in enumerate(
             zip(batch.features.tolist(), batch.labels, batch.probabilities.tolist(), strict=True)
         ):
-            # float32 values, written with the digits float32 holds, not float64's noise.
-            row = [float(f"{value:.7g}") for value in row]
             probabilities = [round(value, 6) for value in probabilities]
             entry = {
                 "time": logged_at,
@@ -174,7 +171,8 @@ class PredictionLog:
                 # sent to POST /feedback names.
                 "record": record,
                 "model_version": batch.model_version,
-                "features": dict(zip(self.feature_names, row, strict=True)),
+                # As the record was sent: numbers, integers, categories' text.
+                "features": as_values(row),
                 "label": label,
                 "confidence": max(probabilities),
                 "probabilities": dict(zip(self.class_names, probabilities, strict=True)),

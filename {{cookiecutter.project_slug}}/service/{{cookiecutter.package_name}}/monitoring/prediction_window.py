@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from ..features import from_values
 from .prediction_log import FILE_PREFIX, FILE_SUFFIX
 
 # A file last written this long before the window starts cannot hold a line inside it
@@ -39,9 +40,7 @@ def recent_files(directory: Path, since: datetime, prefix: str = FILE_PREFIX) ->
     return sorted(recent)
 
 
-def read_window(
-    directory: Path, since: datetime, feature_names: tuple[str, ...], max_rows: int
-) -> PredictionWindow:
+def read_window(directory: Path, since: datetime, max_rows: int) -> PredictionWindow:
     """Every logged prediction at or after `since`, the newest `max_rows` if there are
     more, from the log files in `directory` and below it (in the cluster each pod logs
     to its own subdirectory). Files last written before the window are not opened. A line
@@ -59,7 +58,7 @@ def read_window(
                     entry = json.loads(line)
                     if datetime.fromisoformat(entry["time"]) < since:
                         continue
-                    features = [float(entry["features"][name]) for name in feature_names]
+                    features = from_values(entry["features"])
                     entries.append(
                         (
                             entry["time"],

@@ -3,7 +3,6 @@ request path, and writes what is queued when the worker exits."""
 
 import atexit
 
-from ..features import FEATURE_NAMES
 from .model_metrics import ModelMetrics
 from .prediction_log import PredictionLog, PredictionLogSettings
 
@@ -12,7 +11,6 @@ def watch_predictions(model_version: str, class_names: tuple[str, ...]) -> Predi
     metrics = ModelMetrics.create(model_version)
     log = PredictionLog(
         PredictionLogSettings.from_environment(),
-        FEATURE_NAMES,
         class_names,
         on_batch=metrics.observe,
         on_drop=metrics.count_drop,

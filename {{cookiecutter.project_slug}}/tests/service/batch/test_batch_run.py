@@ -13,24 +13,17 @@ import pyarrow.parquet as pq
 import pytest
 
 from {{ cookiecutter.package_name }}.features import FEATURE_NAMES
-from {{ cookiecutter.package_name }}.model.dataset import load_dataset
 
-from tests.records import EXAMPLE, LAST, out_of_bounds
+from tests.records import EXAMPLE, LAST, held_out_records, out_of_bounds, within_the_limits
 
 ROWS_REJECTED = 3
 NOTHING_SCORED = 2
 
 
 def run_batch(*arguments: object) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "{{ cookiecutter.package_name }}.batch", *map(str, arguments)]
+    module = "{{ cookiecutter.package_name }}.batch"
+    command = [sys.executable, "-m", module, *map(str, arguments)]
     return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
-
-
-def held_out_records() -> list[dict[str, float]]:
-    return [
-        dict(zip(FEATURE_NAMES, map(float, row), strict=True))
-        for row in load_dataset().features_test
-    ]
 
 
 def summary_of(run: subprocess.CompletedProcess[str]) -> dict[str, float]:
@@ -68,12 +61,17 @@ def test_every_row_is_scored_as_the_api_scores_it_or_rejected_with_its_reason(
     )
     scored = pq.read_table(tmp_path / "scored.parquet").to_pylist()
     assert [row["id"] for row in scored] == ids[:10] + ids[10 + len(bad) :]
-    answers = client.post("/predict", json={"records": good}).json()
-    for row, answer in zip(scored, answers["predictions"], strict=True):
-        assert row["label"] == answer["label"]
-        for name, probability in answer["probabilities"].items():
+    answers = [
+        client.post("/predict", json={"records": records}).json()
+        for records in within_the_limits(good)
+    ]
+    predictions = [prediction for answer in answers for prediction in answer["predictions"]]
+    for row, prediction in zip(scored, predictions, strict=True):
+        assert row["label"] == prediction["label"]
+        for name, probability in prediction["probabilities"].items():
             assert row[f"probability_{name}"] == pytest.approx(probability, rel=1e-6)
-        assert row["model_version"] == answers["model_version"] == str(stored_model.tag)
+        assert row["model_version"] == str(stored_model.tag)
+    assert {answer["model_version"] for answer in answers} == {str(stored_model.tag)}
 
     rejects = [json.loads(line) for line in (tmp_path / "scored.rejects.jsonl").open()]
     assert [reject["id"] for reject in rejects] == ids[10 : 10 + len(bad)]
@@ -90,9 +88,9 @@ def test_a_csv_file_is_streamed_and_its_bad_cells_and_lines_are_rejects(
 ) -> None:
     good = held_out_records() * 100
     lines = [",".join(FEATURE_NAMES)]
-    lines += [",".join(repr(row[name]) for name in FEATURE_NAMES) for row in good]
-    lines += [",".join(["abc" if name == LAST else "5" for name in FEATURE_NAMES])]
-    lines += [",".join(["" if name == LAST else "5" for name in FEATURE_NAMES])]
+    lines += [",".join(str(row[name]) for name in FEATURE_NAMES) for row in good]
+    lines += [",".join("abc" if name == LAST else str(EXAMPLE[name]) for name in FEATURE_NAMES)]
+    lines += [",".join("" if name == LAST else str(EXAMPLE[name]) for name in FEATURE_NAMES)]
     lines += ["5," * len(FEATURE_NAMES)]  # one cell too many: not a row at all
     (tmp_path / "rows.csv").write_text("\n".join(lines) + "\n")
 

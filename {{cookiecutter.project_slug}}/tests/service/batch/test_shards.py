@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 import pytest
 from moto.server import ThreadedMotoServer
 
-from {{ cookiecutter.package_name }}.features import FEATURE_NAMES
+from {{ cookiecutter.package_name }}.features import to_columns
 from {{ cookiecutter.package_name }}.model.dataset import load_dataset
 
 BUCKET = "iris-classifier-dev-batch"
@@ -57,7 +57,7 @@ def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
 def rows(count: int, seed: int) -> pa.Table:
     features = load_dataset().features_test
     picked = features[np.random.default_rng(seed).integers(0, len(features), count)]
-    return pa.table({name: picked[:, index] for index, name in enumerate(FEATURE_NAMES)})
+    return pa.table(to_columns(picked))
 
 
 def put(client, key: str, table: pa.Table) -> None:

@@ -1,11 +1,17 @@
 """Drift detection on the model's real training data, and the report it writes."""
 
 import json
+from html import escape
 
 import numpy as np
 import pytest
 
-from {{ cookiecutter.package_name }}.features import FEATURE_NAMES
+from {{ cookiecutter.package_name }}.features import (
+    CATEGORICAL_FEATURES,
+    FEATURE_NAMES,
+    FEATURES,
+    NUMERIC_FEATURES,
+)
 from {{ cookiecutter.package_name }}.model.dataset import load_dataset
 from {{ cookiecutter.package_name }}.monitoring.drift import MIN_ROWS, Traffic, compare
 from {{ cookiecutter.package_name }}.monitoring.drift_report import render
@@ -41,7 +47,7 @@ def test_traffic_from_the_held_out_set_shows_no_drift(reference: Traffic) -> Non
     assert [column.column for column in result.predictions] == ["label", "confidence"]
 
 
-@pytest.mark.parametrize("feature", sorted({FEATURE_NAMES[0], FEATURE_NAMES[-1]}))
+@pytest.mark.parametrize("feature", sorted({NUMERIC_FEATURES[0], NUMERIC_FEATURES[-1]}))
 def test_a_shifted_feature_is_reported_as_the_one_that_drifted(
     reference: Traffic, feature: str
 ) -> None:
@@ -54,6 +60,31 @@ def test_a_shifted_feature_is_reported_as_the_one_that_drifted(
     assert result.verdict == "drift"
     assert result.drifted_features == [feature]
     assert result.drift_share == pytest.approx(1 / len(FEATURE_NAMES))
+
+
+@pytest.mark.skipif(not CATEGORICAL_FEATURES, reason="the model has no categorical feature")
+def test_a_category_is_tested_by_its_proportions(reference: Traffic) -> None:
+    traffic, labels = held_out()
+    feature = CATEGORICAL_FEATURES[0]
+    column = FEATURE_NAMES.index(feature)
+    result = compare(reference, traffic_of(traffic, labels), FEATURE_NAMES)
+    [unshifted] = [drift for drift in result.features if drift.column == feature]
+    # Every record now of the category the reference holds least of.
+    codes, counts = np.unique(reference.features[:, column], return_counts=True)
+    traffic[:, column] = codes[counts.argmin()]
+
+    current = traffic_of(traffic, labels)
+    result = compare(reference, current, FEATURE_NAMES)
+
+    [shifted] = [drift for drift in result.features if drift.column == feature]
+    assert unshifted.method == shifted.method == "chi-square p_value"
+    assert not unshifted.drifted and shifted.drifted
+    assert result.drifted_features == [feature]
+    # The report shows the category's share of each value, the shifted one at 100%.
+    page = render(result, reference, current, FEATURE_NAMES, "model:v1")
+    [declared] = [declared for declared in FEATURES if declared.name == feature]
+    assert all(f"<th>{escape(value)}</th>" in page for value in declared.categories)
+    assert f"<tr class=drift><td>{feature} (window)</td>" in page and "<td>100.0%</td>" in page
 
 
 def test_too_few_rows_give_not_enough_data_instead_of_a_verdict(reference: Traffic) -> None:
@@ -71,12 +102,12 @@ def test_a_large_reference_is_judged_by_distances_not_p_values() -> None:
     """On thousands of rows every tiny shift is "significant": a shift of a hundredth of
     a standard deviation is no drift, a shift of half of one is."""
     rng = np.random.default_rng(5)
-    rows = rng.normal(10, 1, size=(4_000, len(FEATURE_NAMES)))
+    rows = rng.normal(10, 1, size=(4_000, len(NUMERIC_FEATURES)))
     labels = rng.choice(["a", "b"], size=4_000).tolist()
-    reference = Traffic.of(rows, labels, rng.uniform(0.5, 1, 4_000), FEATURE_NAMES)
+    reference = Traffic.of(rows, labels, rng.uniform(0.5, 1, 4_000), NUMERIC_FEATURES)
     for shift, verdict in ((0.01, "no drift"), (0.5, "drift")):
-        current = Traffic.of(rows + shift, labels, reference.confidence, FEATURE_NAMES)
-        result = compare(reference, current, FEATURE_NAMES)
+        current = Traffic.of(rows + shift, labels, reference.confidence, NUMERIC_FEATURES)
+        result = compare(reference, current, NUMERIC_FEATURES)
         assert result.verdict == verdict
         assert {column.method for column in result.features} == {"Wasserstein distance (normed)"}
         assert {column.method for column in result.predictions} == {

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from {{ cookiecutter.package_name }}.features import FEATURE_NAMES
+from {{ cookiecutter.package_name }}.features import FEATURE_NAMES, NUMERIC_FEATURES
 from {{ cookiecutter.package_name }}.json_logging import REQUEST_ID
 from {{ cookiecutter.package_name }}.model.dataset import load_dataset
 from {{ cookiecutter.package_name }}.monitoring.drift_metrics import (
@@ -37,7 +37,7 @@ from tests.infra.test_alert_rules import case, declared_groups, gauge, run_promt
 
 CLASSES = ("class-a", "class-b", "class-c")
 # The feature the logged traffic shifts.
-SHIFTED = FEATURE_NAMES[-1]
+SHIFTED = NUMERIC_FEATURES[-1]
 PODS = ("service-7d9f4c-abcde", "service-7d9f4c-fghij")
 # A pod replaced two months ago: its log outlived the stack's retention.
 DEPARTED_POD = "service-5b8e2a-klmno"
@@ -84,7 +84,7 @@ def log_traffic(directory: Path, rows: np.ndarray) -> None:
     """Log `rows` the way a service pod does, with the real prediction log, one request of
     three records at a time; and, as a client would later, their true labels: all right."""
     settings = PredictionLogSettings.model_validate({"prediction_log_dir": directory})
-    log = PredictionLog(settings, FEATURE_NAMES, CLASSES)
+    log = PredictionLog(settings, CLASSES)
     truth = []
     for index, request in enumerate(np.array_split(rows, max(1, len(rows) // 3))):
         request_id = f"{directory.name}-{index}"
@@ -273,8 +273,6 @@ def test_files_last_written_before_the_window_are_not_read(tmp_path: Path) -> No
     for path in (tmp_path / "pod-gone").iterdir():
         os.utime(path, (two_days_ago, two_days_ago))
 
-    window = read_window(
-        tmp_path, datetime.now(UTC) - timedelta(hours=24), FEATURE_NAMES, max_rows=1000
-    )
+    window = read_window(tmp_path, datetime.now(UTC) - timedelta(hours=24), max_rows=1000)
 
     assert window.rows == len(rows)

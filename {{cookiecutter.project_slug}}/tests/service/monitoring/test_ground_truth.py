@@ -11,7 +11,7 @@ import bentoml
 import httpx
 import pytest
 
-from {{ cookiecutter.package_name }}.features import FEATURE_NAMES
+from {{ cookiecutter.package_name }}.features import as_values
 from {{ cookiecutter.package_name }}.model.dataset import load_dataset
 from {{ cookiecutter.package_name }}.monitoring import drift_job
 
@@ -43,9 +43,7 @@ def predicted(served: tuple[LocalService, Path]) -> dict[Key, str]:
     answers = {}
     with httpx.Client(base_url=server.url, headers=HEADERS, timeout=10) as client:
         for start in range(0, len(rows), 10):
-            records = [
-                dict(zip(FEATURE_NAMES, row, strict=True)) for row in rows[start : start + 10]
-            ]
+            records = [as_values(row) for row in rows[start : start + 10]]
             response = client.post("/predict", json={"records": records})
             assert response.status_code == 200, response.text
             request_id = response.headers["x-request-id"]

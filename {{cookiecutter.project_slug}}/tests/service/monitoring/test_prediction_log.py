@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from {{ cookiecutter.package_name }}.features import FEATURE_NAMES
+from {{ cookiecutter.package_name }}.features import EXAMPLE_RECORD, to_array
 from {{ cookiecutter.package_name }}.monitoring.prediction_log import (
     IDLE_CHECK_SECONDS,
     Batch,
@@ -23,7 +23,7 @@ def settings(directory: Path | None, **overrides: object) -> PredictionLogSettin
 
 
 def example_arrays(rows: int) -> tuple[np.ndarray, list[str], np.ndarray]:
-    features = np.full((rows, len(FEATURE_NAMES)), 5.1, dtype=np.float32)
+    features = to_array([EXAMPLE_RECORD] * rows)
     probabilities = np.tile(np.array([0.9, 0.08, 0.02], dtype=np.float32), (rows, 1))
     return features, [CLASSES[0]] * rows, probabilities
 
@@ -44,9 +44,7 @@ def logged_lines(directory: Path) -> list[dict]:
 def test_every_prediction_submitted_from_many_threads_is_written_exactly_once(
     tmp_path: Path,
 ) -> None:
-    log = PredictionLog(
-        settings(tmp_path, prediction_log_queue_bytes=1024**3), FEATURE_NAMES, CLASSES
-    )
+    log = PredictionLog(settings(tmp_path, prediction_log_queue_bytes=1024**3), CLASSES)
     threads = [
         threading.Thread(target=lambda: [submit_one(log) for _ in range(500)]) for _ in range(8)
     ]
@@ -58,7 +56,7 @@ def test_every_prediction_submitted_from_many_threads_is_written_exactly_once(
 
     lines = logged_lines(tmp_path)
     assert len(lines) == 8 * 500 * 2
-    assert lines[0]["features"] == dict.fromkeys(FEATURE_NAMES, 5.1)
+    assert lines[0]["features"] == EXAMPLE_RECORD.model_dump()
     assert lines[0]["label"] == CLASSES[0]
     assert lines[0]["confidence"] == 0.9
     # Each line names its record's place in its request, for true labels to find it.
@@ -73,7 +71,6 @@ def test_submit_never_waits_for_a_stalled_writer_and_drops_beyond_the_byte_bound
     one_batch = Batch(0, None, "classifier:test", *example_arrays(rows=2), write=True).size_bytes
     log = PredictionLog(
         settings(tmp_path, prediction_log_queue_bytes=10 * one_batch),
-        FEATURE_NAMES,
         CLASSES,
         on_batch=lambda batch: stalled.wait(),
         on_drop=lambda: drops.append(1),
@@ -95,7 +92,6 @@ def test_sample_rate_zero_logs_nothing_but_still_hands_every_batch_to_the_metric
     seen: list[Batch] = []
     log = PredictionLog(
         settings(tmp_path, prediction_log_sample_rate=0.0),
-        FEATURE_NAMES,
         CLASSES,
         on_batch=seen.append,
     )
@@ -110,7 +106,6 @@ def test_sample_rate_zero_logs_nothing_but_still_hands_every_batch_to_the_metric
 def test_files_rotate_at_the_size_limit_and_only_the_newest_are_kept(tmp_path: Path) -> None:
     log = PredictionLog(
         settings(tmp_path, prediction_log_max_file_bytes=1024, prediction_log_max_files=3),
-        FEATURE_NAMES,
         CLASSES,
     )
     for _ in range(100):
@@ -125,7 +120,7 @@ def test_files_rotate_at_the_size_limit_and_only_the_newest_are_kept(tmp_path: P
 
 def test_logging_is_off_when_no_directory_is_set(tmp_path: Path) -> None:
     seen: list[Batch] = []
-    log = PredictionLog(settings(None), FEATURE_NAMES, CLASSES, on_batch=seen.append)
+    log = PredictionLog(settings(None), CLASSES, on_batch=seen.append)
     submit_one(log)
     log.close()
     assert len(seen) == 1
@@ -135,7 +130,7 @@ def test_logging_is_off_when_no_directory_is_set(tmp_path: Path) -> None:
 def test_a_file_the_retention_deleted_while_the_pod_was_idle_is_replaced_not_written_to(
     tmp_path: Path,
 ) -> None:
-    log = PredictionLog(settings(tmp_path), FEATURE_NAMES, CLASSES)
+    log = PredictionLog(settings(tmp_path), CLASSES)
     submit_one(log)
     deadline = time.monotonic() + 10
     while not any(path.stat().st_size for path in tmp_path.glob("predictions-*.jsonl")):

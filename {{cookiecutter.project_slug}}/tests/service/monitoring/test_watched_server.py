@@ -11,7 +11,7 @@ import bentoml
 import httpx
 import pytest
 
-from {{ cookiecutter.package_name }}.features import FEATURE_NAMES
+from {{ cookiecutter.package_name }}.features import as_values
 from {{ cookiecutter.package_name }}.model.dataset import load_dataset
 from {{ cookiecutter.package_name }}.monitoring import drift_job
 
@@ -49,7 +49,7 @@ def test_every_prediction_under_concurrent_load_is_logged_without_the_api_key(
     # What `make loadtest` sends: the example dataset's rows (see loadtest_records.py).
     dataset = load_dataset()
     rows = [*dataset.features_train.tolist(), *dataset.features_test.tolist()]
-    records = [dict(zip(FEATURE_NAMES, row, strict=True)) for row in rows]
+    records = [as_values(row) for row in rows]
     headers = {"Authorization": f"Bearer {API_KEY}"}
     with httpx.Client(base_url=server.url, headers=headers, timeout=10) as client:
 
