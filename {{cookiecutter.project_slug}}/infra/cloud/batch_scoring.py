@@ -28,7 +28,7 @@ from .encryption import rotating_key
 from .naming import component_type, tags
 from .network_policies import only_dns
 from .pod_identity import pod_identity_role
-from .service_pod import RESTRICTED_CONTAINER, RUN_AS_USER
+from .service_pod import IMAGE_USER_POD, PACKAGE_JOB_ENV, RESTRICTED_CONTAINER
 from .stack_config import AwsLayerConfig, ClusterLayerConfig, LayerConfig
 
 INPUT_PREFIX = "input/"
@@ -148,12 +148,7 @@ def batch_pod(config: ClusterLayerConfig, image: str, bucket: pulumi.Input[str])
             "serviceAccountName": service_account(config),
             # The Kubernetes API is not the job's business; Pod Identity mounts its own token.
             "automountServiceAccountToken": False,
-            "securityContext": {
-                "runAsNonRoot": True,
-                "runAsUser": RUN_AS_USER,
-                "runAsGroup": RUN_AS_USER,
-                "seccompProfile": {"type": "RuntimeDefault"},
-            },
+            "securityContext": IMAGE_USER_POD,
             "containers": [
                 {
                     "name": CONTAINER,
@@ -164,8 +159,7 @@ def batch_pod(config: ClusterLayerConfig, image: str, bucket: pulumi.Input[str])
                     "args": job_arguments(config, bucket),
                     "env": [
                         {"name": "AWS_REGION", "value": config.region},
-                        {"name": "BENTOML_DO_NOT_TRACK", "value": "true"},
-                        {"name": "BENTOML_HOME", "value": "/tmp/bentoml"},
+                        *PACKAGE_JOB_ENV,
                     ],
                     # Two CPUs: ONNX Runtime takes as many threads as the limit allows.
                     "resources": {

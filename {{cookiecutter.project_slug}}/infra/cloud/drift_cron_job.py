@@ -24,7 +24,12 @@ from .naming import component_type
 from .network_policies import only_dns
 from .prometheus_stack import NAMESPACE as MONITORING_NAMESPACE
 from .prometheus_stack import PUSHGATEWAY_POD_LABELS, PUSHGATEWAY_PORT
-from .service_pod import PREDICTION_LOG_MOUNT, RESTRICTED_CONTAINER, RUN_AS_USER
+from .service_pod import (
+    IMAGE_USER_POD,
+    PACKAGE_JOB_ENV,
+    PREDICTION_LOG_MOUNT,
+    RESTRICTED_CONTAINER,
+)
 from .stack_config import ClusterLayerConfig
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -65,12 +70,7 @@ def drift_pod(
         "spec": {
             "restartPolicy": "Never",
             "automountServiceAccountToken": False,
-            "securityContext": {
-                "runAsNonRoot": True,
-                "runAsUser": RUN_AS_USER,
-                "runAsGroup": RUN_AS_USER,
-                "seccompProfile": {"type": "RuntimeDefault"},
-            },
+            "securityContext": IMAGE_USER_POD,
             "containers": [
                 {
                     "name": CONTAINER,
@@ -79,10 +79,7 @@ def drift_pod(
                     # Replaces the image's entrypoint, which would start the server.
                     "command": ["python", "-m", f"{package_name()}.monitoring.drift_job"],
                     "args": arguments,
-                    "env": [
-                        {"name": "BENTOML_DO_NOT_TRACK", "value": "true"},
-                        {"name": "BENTOML_HOME", "value": "/tmp/bentoml"},
-                    ],
+                    "env": PACKAGE_JOB_ENV,
                     "resources": {
                         "requests": {"cpu": "250m", "memory": "512Mi"},
                         "limits": {"cpu": "1", "memory": "1Gi"},

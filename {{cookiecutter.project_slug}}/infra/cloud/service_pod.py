@@ -59,6 +59,19 @@ RESTRICTED_CONTAINER = {
     "capabilities": {"drop": ["ALL"]},
     "seccompProfile": {"type": "RuntimeDefault"},
 }
+# The pod's half for the package's own jobs from the image (drift, batch): its user.
+IMAGE_USER_POD = {
+    "runAsNonRoot": True,
+    "runAsUser": RUN_AS_USER,
+    "runAsGroup": RUN_AS_USER,
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+# Those jobs run the image's Python, not its server: BentoML neither calls home nor
+# writes anywhere but the writable /tmp.
+PACKAGE_JOB_ENV = [
+    {"name": "BENTOML_DO_NOT_TRACK", "value": "true"},
+    {"name": "BENTOML_HOME", "value": "/tmp/bentoml"},
+]
 
 
 def labels(config: ClusterLayerConfig) -> dict[str, str]:

@@ -132,8 +132,12 @@ def malformed_line(row: pyarrow.csv.InvalidRow, malformed: list[dict[str, Any]])
 def csv_header(uri: str) -> list[str]:
     """The CSV file's own column names (the reader fills in columns it lacks)."""
     filesystem, path = locate(uri)
-    options = pyarrow.csv.ReadOptions(block_size=64 * 1024)
-    with pyarrow.csv.open_csv(filesystem.open_input_stream(path), read_options=options) as reader:
+    with pyarrow.csv.open_csv(
+        filesystem.open_input_stream(path),
+        read_options=pyarrow.csv.ReadOptions(block_size=64 * 1024),
+        # Only the names are read here; a malformed line is the scoring's to report.
+        parse_options=pyarrow.csv.ParseOptions(invalid_row_handler=lambda row: "skip"),
+    ) as reader:
         return reader.schema.names
 
 
