@@ -15,6 +15,8 @@ MAKE_TEST_TIMEOUT_SECONDS = 900
 # A breast-cancer classifier's model folder: six features (floats, an integer, a category),
 # two classes.
 ANOTHER_MODEL = Path(__file__).parent / "another_model"
+# How the project's tests say they skip a kind of feature the model lacks.
+MODEL_HAS_NO = "the model has no "
 
 
 def find_interpreter(version: str) -> str | None:
@@ -62,7 +64,11 @@ def passes_make_test(project: Path, python_version: str) -> None:
     assert summary, output[-2000:]
     assert " failed" not in summary.group(0)
     if os.environ.get("CRD_SCHEMA_DIR"):
-        assert " skipped" not in summary.group(0), "with CRD schemas at hand, every test must run"
+        # With CRD schemas at hand every test runs, but those of a kind of feature the
+        # model does not have (the iris model has floats only).
+        skips = re.findall(r"^SKIPPED \[\d+\] \S+: (.*)$", output, re.MULTILINE)
+        unexpected = [reason for reason in skips if not reason.startswith(MODEL_HAS_NO)]
+        assert not unexpected, unexpected
     assert f"Python {python_version}" in output or f"python{python_version}" in output
 
 
