@@ -26,7 +26,7 @@ from .cluster_connection import ClusterConnection
 from .drift_cron_job import BENTO_MODEL_STORE, package_name
 from .encryption import rotating_key
 from .naming import component_type, tags
-from .network_policies import only_dns
+from .network_policies import outbound_only
 from .pod_identity import pod_identity_role
 from .service_pod import IMAGE_USER_POD, PACKAGE_JOB_ENV, RESTRICTED_CONTAINER
 from .stack_config import AwsLayerConfig, ClusterLayerConfig, LayerConfig
@@ -254,25 +254,20 @@ class BatchJob(pulumi.ComponentResource):
         # Out to S3 (HTTPS, through the VPC's gateway endpoint; nothing inside the VPC), to
         # the node's Pod Identity agent and to DNS; nothing calls in.
         vpc_cidr = cluster.output("vpcCidr")
-        kubernetes.networking.v1.NetworkPolicy(
+        outbound_only(
             f"{name}-network",
-            metadata=metadata,
-            spec={
-                "podSelector": {"matchLabels": batch_labels(config)},
-                "policyTypes": ["Ingress", "Egress"],
-                "ingress": [],
-                "egress": [
-                    {
-                        "to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": [vpc_cidr]}}],
-                        "ports": [{"protocol": "TCP", "port": HTTPS}],
-                    },
-                    {
-                        "to": [{"ipBlock": {"cidr": POD_IDENTITY_AGENT["cidr"]}}],
-                        "ports": [{"protocol": "TCP", "port": POD_IDENTITY_AGENT["port"]}],
-                    },
-                    *only_dns(),
-                ],
-            },
-            opts=options,
+            metadata,
+            batch_labels(config),
+            [
+                {
+                    "to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": [vpc_cidr]}}],
+                    "ports": [{"protocol": "TCP", "port": HTTPS}],
+                },
+                {
+                    "to": [{"ipBlock": {"cidr": POD_IDENTITY_AGENT["cidr"]}}],
+                    "ports": [{"protocol": "TCP", "port": POD_IDENTITY_AGENT["port"]}],
+                },
+            ],
+            options,
         )
         self.register_outputs({})

@@ -21,7 +21,7 @@ import pulumi_kubernetes as kubernetes
 from .app_namespace import AppNamespace
 from .cluster_connection import ClusterConnection
 from .naming import component_type
-from .network_policies import only_dns
+from .network_policies import outbound_only
 from .prometheus_stack import NAMESPACE as MONITORING_NAMESPACE
 from .prometheus_stack import PUSHGATEWAY_POD_LABELS, PUSHGATEWAY_PORT
 from .service_pod import (
@@ -148,32 +148,23 @@ class DriftJob(pulumi.ComponentResource):
             ),
         )
         # It calls the Pushgateway and DNS; nothing calls it.
-        kubernetes.networking.v1.NetworkPolicy(
+        outbound_only(
             f"{name}-network",
-            metadata=metadata,
-            spec={
-                "podSelector": {"matchLabels": drift_job_labels(config)},
-                "policyTypes": ["Ingress", "Egress"],
-                "ingress": [],
-                "egress": [
-                    {
-                        "to": [
-                            {
-                                "namespaceSelector": {
-                                    "matchLabels": {
-                                        "kubernetes.io/metadata.name": MONITORING_NAMESPACE
-                                    }
-                                },
-                                "podSelector": {"matchLabels": PUSHGATEWAY_POD_LABELS},
-                            }
-                        ],
-                        "ports": [{"protocol": "TCP", "port": PUSHGATEWAY_PORT}],
-                    },
-                    *only_dns(),
-                ],
-            },
-            opts=pulumi.ResourceOptions(
-                parent=self, provider=cluster.provider, depends_on=[namespace]
-            ),
+            metadata,
+            drift_job_labels(config),
+            [
+                {
+                    "to": [
+                        {
+                            "namespaceSelector": {
+                                "matchLabels": {"kubernetes.io/metadata.name": MONITORING_NAMESPACE}
+                            },
+                            "podSelector": {"matchLabels": PUSHGATEWAY_POD_LABELS},
+                        }
+                    ],
+                    "ports": [{"protocol": "TCP", "port": PUSHGATEWAY_PORT}],
+                }
+            ],
+            pulumi.ResourceOptions(parent=self, provider=cluster.provider, depends_on=[namespace]),
         )
         self.register_outputs({})

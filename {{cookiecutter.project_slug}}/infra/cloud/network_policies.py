@@ -36,6 +36,27 @@ def only_dns() -> list[dict[str, Any]]:
     ]
 
 
+def outbound_only(
+    name: str,
+    metadata: dict[str, Any],
+    pod_labels: dict[str, str],
+    egress: list[dict[str, Any]],
+    opts: pulumi.ResourceOptions,
+) -> kubernetes.networking.v1.NetworkPolicy:
+    """A job's policy: nothing may call its pods; they may call `egress` and DNS."""
+    return kubernetes.networking.v1.NetworkPolicy(
+        name,
+        metadata=metadata,
+        spec={
+            "podSelector": {"matchLabels": pod_labels},
+            "policyTypes": ["Ingress", "Egress"],
+            "ingress": [],
+            "egress": [*egress, *only_dns()],
+        },
+        opts=opts,
+    )
+
+
 def create_network_policies(
     name: str,
     config: ClusterLayerConfig,
