@@ -2,7 +2,8 @@
 
     uv run python -m bench [--seconds 10] [--trials 3] [--warmup-seconds 5] [--output build/bench]
 
-One server at a time, on loopback, with the same trained model and the same request
+One server at a time, on loopback (the service also without its access log, and with
+tracing on), with the same trained model and the same request
 bodies: a single record, then batches of 100. Each scenario is measured in several
 trials, each on new connections, and the table shows the median trial: with two worker
 processes sharing a listening socket, whichever is awake first accepts new connections,
@@ -24,6 +25,7 @@ from bench.load import LoadGeneratorMissing, run_wrk, wrk_path
 from bench.report import Row, markdown_table, targets, with_ratios, write_chart, write_json
 from bench.servers import RunningServer, ServerSpec, check_prediction
 from bench.setup import CONNECTIONS, prepare_model, server_specs, write_bodies
+from harness.otlp_receiver import receiving
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -101,13 +103,15 @@ def main(argv: list[str]) -> int:
     started = time.strftime("%Y-%m-%d %H:%M:%S %Z")
     api_key = secrets.token_urlsafe(32)
     rows: list[Row] = []
-    with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
+    # The traced servers' spans go to a receiver on loopback, as to the cluster's collector.
+    with tempfile.TemporaryDirectory(prefix="bench-") as scratch, receiving() as receiver:
         files = prepare_model(Path(scratch))
         bodies = write_bodies(Path(scratch))
-        specs = server_specs(files, api_key)
+        specs = server_specs(files, api_key, receiver.url)
         for spec in specs:
             print(f"benchmarking {spec.name}: {spec.description}", file=sys.stderr)
             rows += measure(spec, bodies, api_key, options)
+        spans_received = len(receiver.received())
     rows = with_ratios(rows)
     run = {
         "started": started,
@@ -117,6 +121,7 @@ def main(argv: list[str]) -> int:
         "trials": options.trials,
         "warmup_seconds": options.warmup_seconds,
         "servers": {spec.name: spec.description for spec in specs},
+        "spans_received": spans_received,
     }
     table = markdown_table(rows)
     print(table)

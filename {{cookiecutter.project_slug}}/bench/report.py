@@ -7,6 +7,14 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 BASELINE, SERVICE, CEILING = "baseline", "service", "ceiling"
+# The service with its access log off, and with tracing on at a ratio (bench/setup.py).
+NO_ACCESS_LOG = "no-access-log"
+
+
+def traced(ratio: float) -> str:
+    return f"traced-{ratio:.0%}"
+
+
 SINGLE, BATCH = "single", "batch"
 
 
@@ -133,8 +141,10 @@ def write_json(path: Path, rows: list[Row], run: dict[str, object]) -> None:
 
 
 # The chart: one panel per scenario, a horizontal bar per server.
-WIDTH, PANEL_HEIGHT, BAR_HEIGHT, LEFT, MARGIN = 900, 190, 36, 110, 20
+WIDTH, BAR_HEIGHT, LEFT, MARGIN = 900, 36, 120, 20
 COLOURS = {BASELINE: (170, 170, 170), SERVICE: (33, 113, 181), CEILING: (107, 174, 214)}
+# The service's variants.
+VARIANT_COLOUR = (158, 202, 225)
 
 
 def write_chart(path: Path, rows: list[Row], title: str) -> None:
@@ -143,11 +153,12 @@ def write_chart(path: Path, rows: list[Row], title: str) -> None:
         (SINGLE, "requests/s", "requests_per_second"),
         (BATCH, "records/s", "records_per_second"),
     )
-    image = Image.new("RGB", (WIDTH, 50 + PANEL_HEIGHT * len(panels)), "white")
+    panel_height = 40 + len({row.server for row in rows}) * (BAR_HEIGHT + 10)
+    image = Image.new("RGB", (WIDTH, 50 + panel_height * len(panels)), "white")
     draw = ImageDraw.Draw(image)
     draw.text((MARGIN, 15), title, fill="black", font=ImageFont.load_default(size=18))
     for index, (scenario, unit, field) in enumerate(panels):
-        top = 50 + index * PANEL_HEIGHT
+        top = 50 + index * panel_height
         shown = [row for row in rows if row.scenario == scenario]
         largest = max((getattr(row, field) for row in shown), default=1) or 1
         records = shown[0].records_per_request if shown else 0
@@ -160,7 +171,8 @@ def write_chart(path: Path, rows: list[Row], title: str) -> None:
             length = int((WIDTH - LEFT - 160) * value / largest)
             draw.text((MARGIN, y + 9), row.server, fill="black", font=font)
             draw.rectangle(
-                (LEFT, y, LEFT + max(length, 1), y + BAR_HEIGHT), fill=COLOURS[row.server]
+                (LEFT, y, LEFT + max(length, 1), y + BAR_HEIGHT),
+                fill=COLOURS.get(row.server, VARIANT_COLOUR),
             )
             label = f"{value:,.0f}  (p99 {row.p99_ms:.0f} ms)"
             draw.text((LEFT + length + 8, y + 9), label, fill="black", font=font)

@@ -4,7 +4,7 @@ import json
 import os
 from pathlib import Path
 
-from bench.report import BASELINE, BATCH, CEILING, SERVICE, SINGLE
+from bench.report import BASELINE, BATCH, CEILING, NO_ACCESS_LOG, SERVICE, SINGLE, traced
 from bench.servers import ServerSpec
 
 SERVICE_TARGET = "{{ cookiecutter.package_name }}.service:Classifier"
@@ -35,8 +35,17 @@ def write_bodies(directory: Path) -> dict[str, tuple[Path, int]]:
     return bodies
 
 
-def server_specs(files: "ModelFiles", api_key: str) -> list[ServerSpec]:  # noqa: F821
-    from {{ cookiecutter.package_name }}.settings import ServiceSettings
+def server_specs(
+    files: "ModelFiles",  # noqa: F821
+    api_key: str,
+    traces_url: str,
+) -> list[ServerSpec]:
+    """Baseline, service and ceiling; then the service without its access log, and with
+    tracing on (to `traces_url`) for every request and for the default ratio."""
+    from {{ cookiecutter.package_name }}.settings import (
+        DEFAULT_TRACE_SAMPLE_RATIO,
+        ServiceSettings,
+    )
 
     keys_file = files.bentoml_home.parent / "api-keys.json"
     keys_file.write_text(json.dumps({"bench": api_key}))
@@ -47,6 +56,12 @@ def server_specs(files: "ModelFiles", api_key: str) -> list[ServerSpec]:  # noqa
     loopback = ("--host", "127.0.0.1", "--port", "{port}")
     ceiling_options = ("--no-access-log", "--workers", workers)
     class_names = {"BENCH_CLASS_NAMES": str(files.class_names_path)}
+    service = ("-m", "bentoml", "serve", SERVICE_TARGET, *loopback)
+    service_environment = {
+        "BENTOML_HOME": str(files.bentoml_home),
+        "SERVICE_API_KEYS_FILE": str(keys_file),
+    }
+    tracing = {"SERVICE_TRACE_ENDPOINT": traces_url}
     return [
         ServerSpec(
             BASELINE,
@@ -57,13 +72,31 @@ def server_specs(files: "ModelFiles", api_key: str) -> list[ServerSpec]:  # noqa
         ServerSpec(
             SERVICE,
             "the generated BentoML service as it ships: auth, validation, metrics, access log",
-            ("-m", "bentoml", "serve", SERVICE_TARGET, *loopback),
-            {"BENTOML_HOME": str(files.bentoml_home), "SERVICE_API_KEYS_FILE": str(keys_file)},
+            service,
+            service_environment,
         ),
         ServerSpec(
             CEILING,
             f"bare ASGI around an ONNX Runtime session, {workers} uvicorn worker(s), nothing else",
             ("-m", "uvicorn", "bench.ceiling_app:app", *loopback, *ceiling_options),
             {"BENCH_ONNX_MODEL": str(files.onnx_path), **class_names},
+        ),
+        ServerSpec(
+            NO_ACCESS_LOG,
+            "the service with SERVICE_LOG_LEVEL=WARNING: no line per request",
+            service,
+            {**service_environment, "SERVICE_LOG_LEVEL": "WARNING"},
+        ),
+        ServerSpec(
+            traced(1),
+            "the service sending every request's spans over OTLP/HTTP to a local receiver",
+            service,
+            {**service_environment, **tracing, "SERVICE_TRACE_SAMPLE_RATIO": "1"},
+        ),
+        ServerSpec(
+            traced(DEFAULT_TRACE_SAMPLE_RATIO),
+            "the same at the default sample ratio (SERVICE_TRACE_SAMPLE_RATIO unset)",
+            service,
+            {**service_environment, **tracing},
         ),
     ]

@@ -28,7 +28,8 @@ from .encryption import rotating_key
 from .naming import component_type, tags
 from .network_policies import outbound_only
 from .pod_identity import pod_identity_role
-from .service_pod import IMAGE_USER_POD, PACKAGE_JOB_ENV, RESTRICTED_CONTAINER
+from .pod_security import RESTRICTED_CONTAINER
+from .service_pod import IMAGE_USER_POD, PACKAGE_JOB_ENV
 from .stack_config import AwsLayerConfig, ClusterLayerConfig, LayerConfig
 
 INPUT_PREFIX = "input/"

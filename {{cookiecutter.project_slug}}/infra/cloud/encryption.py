@@ -11,11 +11,17 @@ DELETION_WINDOW_DAYS = 30
 
 
 def rotating_key(
-    name: str, config: LayerConfig, purpose: str, parent: pulumi.Resource
+    name: str,
+    config: LayerConfig,
+    purpose: str,
+    parent: pulumi.Resource,
+    policy: str | None = None,
 ) -> aws.kms.Key:
+    """`policy` None is KMS's default: the account's IAM policies decide who uses it."""
     return aws.kms.Key(
         name,
         description=f"{purpose} ({config.name})",
+        policy=policy,
         enable_key_rotation=True,
         deletion_window_in_days=DELETION_WINDOW_DAYS,
         tags=tags(config),

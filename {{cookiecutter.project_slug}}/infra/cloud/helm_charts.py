@@ -49,6 +49,18 @@ PROMETHEUS_PUSHGATEWAY = Chart(
     "prometheus-pushgateway", "3.8.0", "https://prometheus-community.github.io/helm-charts"
 )
 
+# aws/eks-charts stable/aws-for-fluent-bit/Chart.yaml and gh-pages index.yaml: 0.2.0,
+# appVersion 3.2.1 (Fluent Bit v4.2.2, which takes EKS Pod Identity credentials since
+# v4.0.0). Its cloudwatch_logs output is Fluent Bit's own C plugin.
+AWS_FOR_FLUENT_BIT = Chart("aws-for-fluent-bit", "0.2.0", "https://aws.github.io/eks-charts")
+# open-telemetry/opentelemetry-helm-charts tag opentelemetry-collector-0.170.0: appVersion
+# 0.158.0, whose contrib image has the sigv4auth extension and the otlp_http exporter.
+OPENTELEMETRY_COLLECTOR = Chart(
+    "opentelemetry-collector",
+    "0.170.0",
+    "https://open-telemetry.github.io/opentelemetry-helm-charts",
+)
+
 
 def release(
     name: str,

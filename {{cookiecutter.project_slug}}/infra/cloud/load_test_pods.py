@@ -4,8 +4,8 @@ the distributed run's master and workers. The files arrive through one ConfigMap
 from pathlib import Path
 from typing import Any
 
+from .pod_security import RESTRICTED_CONTAINER
 from .secrets import CANARY_KEY_VARIABLE
-from .service_pod import RESTRICTED_CONTAINER
 from .stack_config import ClusterLayerConfig
 
 LOADTESTS = Path(__file__).resolve().parents[2] / "loadtests"

@@ -2,7 +2,8 @@
 agent). Nothing, unless a policy says so: the namespace denies all traffic by default.
 The service accepts its port from its load balancer's subnets (the ALB sends straight to
 pod IPs, from addresses in its own subnets, which hold nothing else: network.py), from
-Prometheus and from the load-test pods, and calls out to nothing but DNS; the load-test
+Prometheus and from the load-test pods, and calls out to nothing but DNS (and the trace
+collector, when the stack traces: trace_endpoint.py); the load-test
 pods reach the service, and a distributed run's workers its master. The drift job's own
 policy is in drift_cron_job.py, the Pushgateway's in prometheus_stack.py."""
 
@@ -17,6 +18,9 @@ from .load_test_pods import MASTER_PORT
 from .prometheus_stack import prometheus_pods
 from .service_pod import PORT, labels
 from .stack_config import ClusterLayerConfig
+from .trace_endpoint import NAMESPACE as TRACING_NAMESPACE
+from .trace_endpoint import OTLP_HTTP_PORT
+from .trace_endpoint import POD_LABELS as COLLECTOR_POD_LABELS
 
 DNS = [{"protocol": protocol, "port": 53} for protocol in ("UDP", "TCP")]
 
@@ -34,6 +38,16 @@ def only_dns() -> list[dict[str, Any]]:
             "ports": DNS,
         }
     ]
+
+
+def to_the_trace_collector(config: ClusterLayerConfig) -> list[dict[str, Any]]:
+    if not config.tracing.enabled:
+        return []
+    collector = {
+        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": TRACING_NAMESPACE}},
+        "podSelector": {"matchLabels": COLLECTOR_POD_LABELS},
+    }
+    return [{"to": [collector], "ports": [{"protocol": "TCP", "port": OTLP_HTTP_PORT}]}]
 
 
 def outbound_only(
@@ -95,7 +109,7 @@ def create_network_policies(
                     "ports": service_port,
                 }
             ],
-            "egress": only_dns(),
+            "egress": [*to_the_trace_collector(config), *only_dns()],
         },
         opts=options,
     )

@@ -13,7 +13,7 @@ from .app_namespace import AppNamespace
 from .cluster_connection import ClusterConnection
 from .dashboard import dashboard_json
 from .naming import component_type
-from .service_pod import RESTRICTED_CONTAINER
+from .pod_security import RESTRICTED_CONTAINER
 from .stack_config import ClusterLayerConfig
 
 NAMESPACE = "monitoring"

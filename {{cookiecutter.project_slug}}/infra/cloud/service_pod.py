@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .pod_security import RESTRICTED_CONTAINER
+from .trace_endpoint import service_tracing_env
+
 # Only for annotations: the load-test harness reads this module's timings, and must not
 # import Pulumi (stack_config does) to do so.
 if TYPE_CHECKING:
@@ -43,6 +46,8 @@ SERVE_ARGUMENTS = [
 # A whole number: a fractional limit throttles the workers in turn, which costs p99.
 SERVICE_CPUS = 2
 INFERENCE_THREADS_PER_WORKER = 1
+# The service's container; log shipping routes its lines by this name.
+SERVICE_CONTAINER = "service"
 # The user BentoML's images run as.
 RUN_AS_USER = 1034
 # Where the shared prediction log volume is mounted (infra/cloud/prediction_storage.py).
@@ -52,13 +57,6 @@ PREDICTION_LOG_MOUNT = "/var/log/predictions"
 API_KEYS_MOUNT = "/etc/service-api-keys"
 KEYS_FILE = "api-keys.json"
 
-RESTRICTED_CONTAINER = {
-    "allowPrivilegeEscalation": False,
-    "readOnlyRootFilesystem": True,
-    "runAsNonRoot": True,
-    "capabilities": {"drop": ["ALL"]},
-    "seccompProfile": {"type": "RuntimeDefault"},
-}
 # The pod's half for the package's own jobs from the image (drift, batch): its user.
 IMAGE_USER_POD = {
     "runAsNonRoot": True,
@@ -117,7 +115,7 @@ def pod_template(
             ],
             "containers": [
                 {
-                    "name": "service",
+                    "name": SERVICE_CONTAINER,
                     "image": image,
                     "imagePullPolicy": "IfNotPresent",
                     "args": SERVE_ARGUMENTS,
@@ -138,6 +136,7 @@ def pod_template(
                             "value": str(SHUTDOWN_DRAIN_SECONDS),
                         },
                         *tuning_env(),
+                        *service_tracing_env(config),
                         {"name": "BENTOML_DO_NOT_TRACK", "value": "true"},
                         # BentoML writes its metrics files under its home; the image's
                         # (/home/bentoml) is on the read-only root filesystem.

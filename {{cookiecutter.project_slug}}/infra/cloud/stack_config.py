@@ -177,6 +177,26 @@ def private_network(cidr: str) -> str:
     return cidr
 
 
+# The retention periods CloudWatch Logs accepts (PutRetentionPolicy), in days.
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096)
+LOG_RETENTION_DAYS += (1827, 2192, 2557, 2922, 3288, 3653)
+
+
+def log_retention(days: int) -> int:
+    if days not in LOG_RETENTION_DAYS:
+        raise ValueError(
+            f"is not a retention CloudWatch Logs offers; use one of "
+            f"{', '.join(map(str, LOG_RETENTION_DAYS))}"
+        )
+    return days
+
+
+class LogRetention(Settings):
+    """How long the containers' logs are kept in CloudWatch (docs/logs-and-traces.md)."""
+
+    retention_days: Annotated[int, AfterValidator(log_retention)] = 30
+
+
 class AwsLayerConfig(EnvironmentConfig):
     """The AWS layer of one environment (stack `dev` or `prod`): needs AWS APIs only."""
 
@@ -192,6 +212,7 @@ class AwsLayerConfig(EnvironmentConfig):
     ecr_releases_kept: Annotated[int, Field(ge=1, le=1000)]
     # basic: ECR's own scan on push; enhanced: Amazon Inspector, billed per image.
     ecr_scanning: Literal["basic", "enhanced"] = "basic"
+    logs: LogRetention = LogRetention()
 
     @property
     def vpc_network(self) -> ipaddress.IPv4Network:
@@ -297,6 +318,14 @@ class PredictionLogRetention(Settings):
     max_gib: Annotated[int, Field(ge=1, le=100_000)] = 50
 
 
+class Tracing(Settings):
+    """Request traces to X-Ray through an in-cluster collector: off unless enabled, then
+    this share of requests (docs/logs-and-traces.md)."""
+
+    enabled: bool = False
+    sample_ratio: Annotated[float, Field(gt=0, le=1)] = 0.05
+
+
 # Five cron fields, as a CronJob's schedule; each a number, a range, a list, a step or *.
 CRON_FIELD = r"(\*|\d+(-\d+)?)(/\d+)?(,(\*|\d+(-\d+)?)(/\d+)?)*"
 CRON_SCHEDULE = rf"^{CRON_FIELD}( {CRON_FIELD}){{4}}$"
@@ -336,6 +365,7 @@ class ClusterLayerConfig(EnvironmentConfig):
     canary: Canary = Canary()
     prediction_log: PredictionLogRetention = PredictionLogRetention()
     batch: BatchScoring = BatchScoring()
+    tracing: Tracing = Tracing()
 
     @property
     def aws_stack(self) -> str:

@@ -1,6 +1,7 @@
 """One environment's AWS layer, from a laptop (AWS APIs only, never the Kubernetes API):
-network, registry, cluster, the controllers' roles, secrets, storage, delivery's role
-and the in-VPC CI runner. Its outputs are what the cluster layer and delivery read."""
+network, registry, cluster, the controllers' roles, secrets, storage, log groups,
+delivery's role and the in-VPC CI runner. Its outputs are what the cluster layer and
+delivery read."""
 
 import pulumi
 
@@ -12,12 +13,14 @@ from cloud.cluster import Cluster
 from cloud.github_deploy import GitHubDeploy
 from cloud.karpenter import KarpenterAws
 from cloud.load_balancer_controller import LoadBalancerControllerAws
+from cloud.log_shipping import LogShippingAws
 from cloud.network import Network
 from cloud.prediction_storage import PredictionStorageAws
 from cloud.registry import Registry
 from cloud.release_record import ReleaseRecord
 from cloud.secrets import SecretsAws
 from cloud.stack_config import AwsLayerConfig
+from cloud.trace_collector import TraceCollectorAws
 
 
 def build(config: AwsLayerConfig) -> None:
@@ -31,6 +34,8 @@ def build(config: AwsLayerConfig) -> None:
     secrets = SecretsAws("secrets", config, cluster)
     storage = PredictionStorageAws("prediction-storage", config, network, cluster)
     batch = BatchScoringAws("batch", config, cluster)
+    LogShippingAws("logs", config, cluster)
+    TraceCollectorAws("tracing", config, cluster)
     release = ReleaseRecord("released-image", config)
     deploy = GitHubDeploy("github-deploy", config, account, registry, cluster, release)
     runner = CiRunner("ci-runner", config, account, network, cluster)

@@ -1,9 +1,11 @@
 """Once per account, from a laptop with administrator credentials: where state lives, the
-keys of each environment's secrets, the image signing key, and the identities CI uses."""
+keys of each environment's secrets, the image signing key, the identities CI uses, and
+X-Ray's Transaction Search."""
 
 import pulumi
 import pulumi_aws as aws
 
+from cloud.account_tracing import TransactionSearch
 from cloud.ci_roles import CiRoles
 from cloud.image_signing import ImageSigningKey
 from cloud.stack_config import BootstrapConfig
@@ -14,6 +16,8 @@ def build(config: BootstrapConfig) -> None:
     backend = StateBackend("state", config)
     ci = CiRoles("ci", config, backend)
     signing_key = ImageSigningKey("image-signing", config)
+    # X-Ray takes traces (trace_collector.py) only with Transaction Search on.
+    TransactionSearch("transaction-search", config)
     if config.create_spot_service_linked_role:
         # Karpenter launches spot nodes in dev but may not create this role itself: without
         # it, CreateFleet fails with AuthFailure.ServiceLinkedRoleCreationNotPermitted.

@@ -14,12 +14,14 @@ from cloud.drift_cron_job import DriftJob, drift_job_labels
 from cloud.github_deploy import DeployerRole
 from cloud.karpenter import Karpenter
 from cloud.load_balancer_controller import LoadBalancerController
+from cloud.log_shipping import LogShipping
 from cloud.prediction_storage import PredictionStorage
 from cloud.prometheus_stack import Monitoring, MonitoringStack
 from cloud.release_record import parameter_name, released_image
 from cloud.secrets import Secrets, SecretsOperator
 from cloud.service_workload import ServiceWorkload
 from cloud.stack_config import ClusterLayerConfig
+from cloud.trace_collector import TraceCollector
 
 PLAIN_HTTP = (
     "the service's load balancer listens on plain HTTP (no domainName and certificateArn): "
@@ -38,6 +40,9 @@ def build(config: ClusterLayerConfig) -> None:
     monitoring_stack = MonitoringStack(
         "monitoring-stack", config, cluster, pushers=drift_job_labels(config)
     )
+    LogShipping("logs", config, cluster)
+    # The service is made to send spans only once the collector is ready to take them.
+    tracing = [TraceCollector("tracing", config, cluster).release] if config.tracing.enabled else []
     namespace = AppNamespace(
         "app",
         config,
@@ -48,6 +53,7 @@ def build(config: ClusterLayerConfig) -> None:
             argo_rollouts.release,
             secrets_operator.release,
             monitoring_stack.release,
+            *tracing,
         ],
     )
     secrets = Secrets("secrets", config, cluster, namespace)

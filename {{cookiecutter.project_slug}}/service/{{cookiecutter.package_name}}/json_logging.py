@@ -10,10 +10,17 @@ from typing import Any
 
 # Set by RequestContextMiddleware for the duration of each request.
 REQUEST_ID: ContextVar[str | None] = ContextVar("request_id", default=None)
+# Fields of the whole process, on every line it writes (log_on_every_line).
+PROCESS_FIELDS: dict[str, Any] = {}
+
+
+def log_on_every_line(**fields: Any) -> None:
+    PROCESS_FIELDS.update(fields)
 
 
 def json_line(created: float, level: str, logger: str, message: str, fields: dict[str, Any]) -> str:
-    """The one shape of every log line: time, level, logger, message, request id, fields."""
+    """The one shape of every log line: time, level, logger, message, request id, the
+    process's fields, the line's fields."""
     entry = {
         "time": datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds"),
         "level": level,
@@ -22,6 +29,7 @@ def json_line(created: float, level: str, logger: str, message: str, fields: dic
     }
     if request_id := REQUEST_ID.get():
         entry["request_id"] = request_id
+    entry.update(PROCESS_FIELDS)
     entry.update(fields)
     return json.dumps(entry, default=str)
 

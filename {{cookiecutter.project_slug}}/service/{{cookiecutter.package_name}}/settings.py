@@ -25,6 +25,9 @@ from .model_card import MODEL_CARD
 from .service_secrets import VARIABLE_PREFIX, declared
 
 ENVIRONMENT_PREFIX = VARIABLE_PREFIX
+# One request in twenty: enough to see every kind of slow request within minutes at a few
+# requests a second, at a twentieth of the export's cost (`make bench` measures it).
+DEFAULT_TRACE_SAMPLE_RATIO = 0.05
 
 
 class SettingsError(ValueError):
@@ -75,7 +78,12 @@ class ServiceSettings(EnvironmentSettings):
     warmup_rounds: Annotated[int, Field(ge=1, le=10_000_000)] = 20
     # After SIGTERM: seconds of /readyz 503 while still serving, before the server stops.
     shutdown_drain_seconds: Annotated[int, Field(ge=0, le=120)] = 5
+    # INFO writes a line per request (the access log); WARNING leaves only problems.
     log_level: Annotated[str, Field(pattern="^(DEBUG|INFO|WARNING|ERROR)$")] = "INFO"
+    # Where to send request traces: an OTLP/HTTP collector's /v1/traces (tracing.py). Unset,
+    # no span is made at all. Of the requests, `trace_sample_ratio` are sent.
+    trace_endpoint: Annotated[str, Field(pattern=r"^https?://[^/\s]+/v1/traces$")] | None = None
+    trace_sample_ratio: Annotated[float, Field(ge=0, le=1)] = DEFAULT_TRACE_SAMPLE_RATIO
 
 
 class ApiKeySettings(EnvironmentSettings):

@@ -10,8 +10,19 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from {{ cookiecutter.package_name }}.settings import DEFAULT_TRACE_SAMPLE_RATIO
+
+from bench.report import NO_ACCESS_LOG, traced
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-SERVERS = {"baseline", "service", "ceiling"}
+SERVERS = {
+    "baseline",
+    "service",
+    "ceiling",
+    NO_ACCESS_LOG,
+    traced(1),
+    traced(DEFAULT_TRACE_SAMPLE_RATIO),
+}
 SCENARIOS = {"single": 1, "batch": 100}
 
 
@@ -70,6 +81,11 @@ def test_service_answers_the_load_with_its_key_and_no_errors(bench_output: Path)
     for row in rows:
         assert row["non_2xx"] == 0, row
         assert row["socket_errors"] == 0, row
+
+
+def test_the_traced_servers_spans_reach_the_receiver(bench_output: Path) -> None:
+    document = json.loads((bench_output / "results.json").read_text())
+    assert document["run"]["spans_received"] > 0
 
 
 def test_ratios_are_relative_to_the_baseline_and_the_ceiling(bench_output: Path) -> None:

@@ -99,6 +99,12 @@ CHART_WORKLOADS: dict[str, Callable[[dict[str, Any]], list[Workload]]] = {
         Workload("grafana", value(values, "grafana.replicas", 1), True),
         Workload("kube-state-metrics", value(values, "kube-state-metrics.replicas", 1), True),
     ],
+    # aws-for-fluent-bit 0.2.0: a DaemonSet only (below).
+    "aws-for-fluent-bit": lambda values: [],
+    # opentelemetry-collector 0.170.0 in mode deployment: replicaCount 1.
+    "opentelemetry-collector": lambda values: [
+        Workload("opentelemetry-collector", value(values, "replicaCount", 1), True)
+    ],
     # prometheus-pushgateway 3.8.0: replicaCount 1, a Deployment unless runAsStatefulSet.
     "prometheus-pushgateway": lambda values: [
         Workload(
@@ -113,6 +119,7 @@ CHART_DAEMONSETS: dict[str, Callable[[dict[str, Any]], list[str]]] = {
     "kube-prometheus-stack": lambda values: (
         ["prometheus-node-exporter"] if enabled(values, "nodeExporter.enabled") else []
     ),
+    "aws-for-fluent-bit": lambda values: ["aws-for-fluent-bit"],
 }
 
 
@@ -163,7 +170,7 @@ def system_node_group(plan: Plan) -> tuple[str, dict[str, float]]:
 
 
 def test_the_plan_counts_the_daemonsets_every_system_node_runs(plan: Plan) -> None:
-    # The four add-ons' node agents, and kube-prometheus-stack's node exporter.
+    # The four add-ons' node agents, kube-prometheus-stack's node exporter and the log agent.
     assert sorted(system_pods(plan).daemonsets) == sorted(
         [
             "aws-node",
@@ -171,6 +178,7 @@ def test_the_plan_counts_the_daemonsets_every_system_node_runs(plan: Plan) -> No
             "eks-pod-identity-agent",
             "efs-csi-node",
             "prometheus-node-exporter",
+            "aws-for-fluent-bit",
         ]
     )
 

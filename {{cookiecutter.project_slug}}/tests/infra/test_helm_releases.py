@@ -37,6 +37,12 @@ CHARTS = {
         "v0.93.0",
         "prometheus-community/helm-charts tag kube-prometheus-stack-88.3.0",
     ),
+    "logs-agent": (
+        "aws-for-fluent-bit",
+        "0.2.0",
+        "3.2.1",
+        "aws/eks-charts gh-pages index.yaml (aws-for-fluent-bit-0.2.0.tgz)",
+    ),
     "monitoring-stack-pushgateway": (
         "prometheus-pushgateway",
         "3.8.0",

@@ -16,6 +16,8 @@ UNSCOPABLE_PREFIXES = (
     "ecr:GetAuthorizationToken",
     # Karpenter lists instance profiles to find the ones it made; IAM cannot scope a list.
     "iam:ListInstanceProfiles",
+    # The trace collector's exports to X-Ray's OTLP endpoint: X-Ray has no resource types.
+    "xray:PutTraceSegments",
 )
 # AWS-managed policies a role may carry, each required by EKS for what the role is.
 # The EFS CSI driver's creates and deletes only access points tagged for a cluster.
@@ -75,6 +77,8 @@ def test_pod_identity_roles_trust_only_the_pod_identity_service(plan: Plan) -> N
         "load-balancer-controller-controller",
         "argo-rollouts-controller",
         "batch-job",
+        "logs-agent",
+        "tracing-collector",
     }
     for association in associations:
         trust = json.loads(plan.one("aws:iam/role:Role", association["name"])["assumeRolePolicy"])
@@ -84,5 +88,6 @@ def test_pod_identity_roles_trust_only_the_pod_identity_service(plan: Plan) -> N
 
 def test_every_kms_key_rotates(plan: Plan) -> None:
     keys = plan.all("aws:kms/key:Key")
-    assert len(keys) == 5
+    # Secrets, prediction log, images, cluster secrets, batch data, logs.
+    assert len(keys) == 6
     assert all(key["inputs"]["enableKeyRotation"] for key in keys)

@@ -47,6 +47,10 @@ PARLIAMENT_ALLOWED = {
         "with its own tag conditions; parliament judges each statement alone"
     ),
     ("RESOURCE_MISMATCH", "ec2:CreateFleet"): "split like ec2:RunInstances, for the same reason",
+    ("UNKNOWN_CONDITION_FOR_ACTION", "kms:EncryptionContext:aws:logs:arn"): (
+        "KMS's kms:EncryptionContext:${EncryptionContextKey} with CloudWatch Logs' context key, "
+        "as AWS's page on encrypting log groups writes it; parliament does not expand the key"
+    ),
     ("RESOURCE_MISMATCH", "ssm:GetParameter"): (
         "AWS public parameters have no account in their ARN (arn:aws:ssm:<region>::parameter/"
         "aws/service/...), as Karpenter's template writes it; parliament wants one"

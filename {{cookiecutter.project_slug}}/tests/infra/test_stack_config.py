@@ -183,6 +183,12 @@ def test_prod_gets_a_nat_per_zone_and_on_demand_nodes_only() -> None:
         ),
         (ClusterLayerConfig, {"batch": {"schedule": "daily"}}, "batch.schedule: 'daily':"),
         (ClusterLayerConfig, {"batch": {"shards": 0}}, "batch.shards: 0:"),
+        (ClusterLayerConfig, {"tracing": {"sampleRatio": 0}}, "tracing.sampleRatio: 0:"),
+        (
+            AwsLayerConfig,
+            {"logs": {"retentionDays": 31}},
+            "logs.retentionDays: 31: is not a retention CloudWatch Logs offers",
+        ),
         (BootstrapConfig, {"githubRepository": "a/b"}, "githubRepository: 'a/b':"),
         (
             BootstrapConfig,

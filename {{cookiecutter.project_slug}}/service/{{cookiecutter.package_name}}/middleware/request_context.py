@@ -1,14 +1,17 @@
 """A request id for every request, echoed in the response with the security headers
-(security_headers.py), and one JSON access line."""
+(security_headers.py), set on the request's trace span when tracing is on, and one JSON
+access line."""
 
 import logging
 import re
 import secrets
 import time
 
+from opentelemetry import trace
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..json_logging import REQUEST_ID, AccessLog
+from ..tracing import REQUEST_ID_ATTRIBUTE
 from .security_headers import SECURITY_HEADERS
 
 access_log = AccessLog(__name__)
@@ -36,6 +39,17 @@ class RequestContextMiddleware:
         incoming = dict(scope["headers"]).get(REQUEST_ID_HEADER, b"")
         request_id = incoming.decode() if VALID_REQUEST_ID.fullmatch(incoming) else new_request_id()
         token = REQUEST_ID.set(request_id)
+        # BentoML's span for this request, when tracing is on (tracing.py).
+        span = trace.get_current_span()
+        if span.is_recording():
+            span.set_attribute(REQUEST_ID_ATTRIBUTE, request_id)
+        # The trace id in the access line of a request whose trace is sent: logs lead to it.
+        span_context = span.get_span_context()
+        trace_fields = (
+            {"trace_id": format(span_context.trace_id, "032x")}
+            if span_context.trace_flags.sampled
+            else {}
+        )
         status = 500  # stays 500 if the app fails before it starts a response
         started = time.perf_counter()
 
@@ -63,6 +77,7 @@ class RequestContextMiddleware:
                     # Whose key was presented (api_key.py); null on public paths and for a bad key.
                     "client": scope.get("api_client"),
                     "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+                    **trace_fields,
                 },
             )
             REQUEST_ID.reset(token)
