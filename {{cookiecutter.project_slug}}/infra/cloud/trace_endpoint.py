@@ -21,10 +21,12 @@ def traces_url() -> str:
 
 
 def service_tracing_env(config: ClusterLayerConfig) -> list[dict[str, str]]:
-    """The service's settings (SERVICE_TRACE_*) that send its spans to the collector."""
+    """The service's settings (SERVICE_TRACE_*) that send its spans to the collector, and
+    the name X-Ray shows for it: BentoML's would be its class's, the same in every project."""
     if not config.tracing.enabled:
         return []
     return [
         {"name": "SERVICE_TRACE_ENDPOINT", "value": traces_url()},
         {"name": "SERVICE_TRACE_SAMPLE_RATIO", "value": str(config.tracing.sample_ratio)},
+        {"name": "OTEL_SERVICE_NAME", "value": config.name},
     ]

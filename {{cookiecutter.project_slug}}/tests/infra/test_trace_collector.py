@@ -37,7 +37,7 @@ def tracing_env(plan: Plan) -> dict[str, str]:
     return {
         variable["name"]: variable["value"]
         for variable in service_container(plan)["env"]
-        if variable["name"].startswith("SERVICE_TRACE_")
+        if variable["name"].startswith(("SERVICE_TRACE_", "OTEL_"))
     }
 
 
@@ -53,6 +53,8 @@ def test_enabled_the_service_sends_its_ratio_to_the_collector_and_only_there(
     assert tracing_env(traced) == {
         "SERVICE_TRACE_ENDPOINT": traces_url(),
         "SERVICE_TRACE_SAMPLE_RATIO": "0.1",
+        # OpenTelemetry's resource variable, which BentoML's own name for the service yields to.
+        "OTEL_SERVICE_NAME": f"{traced.exports['appNamespace']}-dev",
     }
     [to_collector] = [rule for rule in service_egress(traced) if rule["ports"][0]["port"] != 53]
     assert to_collector["ports"] == [{"protocol": "TCP", "port": OTLP_HTTP_PORT}]
